@@ -1,0 +1,121 @@
+"""Devices: immutable descriptions of where circuits run."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+
+from ._wires import Wires, as_wires
+
+DEVICE_NAMES = ("default.qubit", "lightning.qubit", "default.qubit.jax", "default.qubit.autograd")
+
+
+def available_memory() -> int:
+    """Bytes of memory the simulator may use on JAX's default backend."""
+    import jax
+
+    try:
+        stats = jax.devices()[0].memory_stats() or {}
+    except Exception:  # noqa: BLE001 - backends without memory stats
+        stats = {}
+    if "bytes_limit" in stats:
+        return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+# A simulation keeps a few copies of the state alive at once (input, output, a gate's temporary).
+_STATE_COPIES = 4
+
+
+def check_memory(num_wires: int, itemsize: int = 16) -> None:
+    """Refuse, before allocating, a statevector that cannot fit in memory.
+
+    Raises:
+        MemoryError: naming the number of wires, the bytes needed and the bytes available.
+    """
+    need = _STATE_COPIES * (2**num_wires) * itemsize
+    have = available_memory()
+    if need > have:
+        raise MemoryError(
+            f"simulating {num_wires} wires needs about {need / 2**30:.3g} GiB "
+            f"({_STATE_COPIES} statevectors of 2^{num_wires} x {itemsize} bytes) but only "
+            f"{have / 2**30:.3g} GiB is available; use fewer wires."
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Device:
+    """An immutable statevector simulator description.
+
+    Attributes:
+        name: the device name (``"default.qubit"``; ``"lightning.qubit"`` names the same simulator).
+        wires: the wire labels, in the order of the statevector's axes.
+        shots: ``None`` for exact (analytic) results.
+        seed: the seed of the default PRNG key used when sampling.
+    """
+
+    name: str
+    wires: Wires
+    shots: Any = None
+    seed: int | None = None
+
+    @property
+    def num_wires(self) -> int:
+        return len(self.wires)
+
+    def axes(self) -> dict[Hashable, int]:
+        """Map from wire label to statevector axis."""
+        return {w: i for i, w in enumerate(self.wires)}
+
+    def __repr__(self) -> str:
+        return f"<Device {self.name!r}: wires={list(self.wires)}, shots={self.shots}>"
+
+
+def device(name: str, wires: Any, shots: Any = None, seed: int | None = None) -> Device:
+    """Create a device.
+
+    Args:
+        name: ``"default.qubit"`` or ``"lightning.qubit"`` (both are this library's simulator).
+        wires: the number of wires, or an iterable of wire labels.
+        shots: ``None`` for exact expectation values.
+        seed: the seed for sampling.
+
+    Returns:
+        An immutable :class:`Device`.
+
+    Raises:
+        ValueError: for an unknown name or an invalid wire count.
+        MemoryError: if the statevector could not fit in memory.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.device("default.qubit", wires=["a", "b"]).wires
+        ('a', 'b')
+    """
+    if name not in DEVICE_NAMES:
+        raise ValueError(f"device: unknown name {name!r}; available devices: {', '.join(DEVICE_NAMES)}.")
+    if isinstance(wires, (int, np.integer)) and not isinstance(wires, bool):
+        if wires < 1:
+            raise ValueError(f"device: 'wires' must be at least 1, got {wires}.")
+        labels: Wires = tuple(range(int(wires)))
+    else:
+        labels = as_wires(wires, "device")
+        if not labels:
+            raise ValueError("device: 'wires' must not be empty.")
+    if shots is not None:
+        raise NotImplementedError(
+            "device: finite 'shots' are not supported yet; use shots=None for exact results."
+        )
+    check_memory(len(labels))
+    return Device(name, labels, shots, seed)

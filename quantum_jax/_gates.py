@@ -1,0 +1,717 @@
+"""The gate library, in PennyLane's conventions (names, argument order, matrix signs).
+
+Each gate is data: how it acts (a permutation with phases, a diagonal, or a matrix) and, per
+parameter, the frequencies of its generator's spectrum.
+"""
+
+from __future__ import annotations
+
+
+from typing import Any, ClassVar
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _recording
+from ._observables import Hermitian, Observable
+from ._operation import Operation, is_concrete
+
+_SQ2 = 1.0 / np.sqrt(2.0)
+_ONE = (1.0,)  # the generator spectrum {-1/2, 1/2}: a single frequency
+_CONTROLLED = (0.5, 1.0)  # the spectrum {-1/2, 0, 0, 1/2} of a controlled rotation
+
+
+def _cplx(x: Any) -> jax.Array:
+    """``x`` as a complex array of matching precision (complex64 for float32 input)."""
+    x = jnp.asarray(x)
+    return x.astype(jnp.result_type(x.dtype, jnp.complex64))
+
+
+def _rot_cs(theta: Any) -> tuple[jax.Array, jax.Array]:
+    t = _cplx(theta) / 2
+    return jnp.cos(t), jnp.sin(t)
+
+
+def _controlled(target: jax.Array) -> jax.Array:
+    """The 4x4 matrix applying ``target`` to the second wire when the first is 1."""
+    zero = jnp.zeros((2, 2), target.dtype)
+    eye = jnp.eye(2, dtype=target.dtype)
+    return jnp.block([[eye, zero], [zero, target]])
+
+
+# --- fixed gates -----------------------------------------------------------------------------
+class Identity(Operation, Observable):
+    """The identity on one wire."""
+
+    num_wires = 1
+    permutation = (0, 1)
+    is_observable = True
+
+    def eigvals(self) -> jax.Array:
+        return jnp.ones(2)
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        return []
+
+
+class PauliX(Operation, Observable):
+    """The Pauli X (NOT) gate and observable."""
+
+    num_wires = 1
+    permutation = (1, 0)
+    is_observable = True
+
+    def eigvals(self) -> jax.Array:
+        return jnp.array([1.0, -1.0])
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        with _recording.paused():
+            return [Hadamard(wires=self.wires)]
+
+
+class PauliY(Operation, Observable):
+    """The Pauli Y gate and observable: ``[[0, -i], [i, 0]]``."""
+
+    num_wires = 1
+    permutation = (1, 0)
+    phases = (-1j, 1j)
+    is_observable = True
+
+    def eigvals(self) -> jax.Array:
+        return jnp.array([1.0, -1.0])
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        with _recording.paused():
+            return [PauliZ(wires=self.wires), S(wires=self.wires), Hadamard(wires=self.wires)]
+
+
+class PauliZ(Operation, Observable):
+    """The Pauli Z gate and observable."""
+
+    num_wires = 1
+    is_diagonal = True
+    is_observable = True
+
+    def diagonal(self) -> jax.Array:
+        return jnp.array([1.0, -1.0])
+
+    def eigvals(self) -> jax.Array:
+        return self.diagonal()
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        return []
+
+
+class Hadamard(Operation, Observable):
+    """The Hadamard gate and observable."""
+
+    num_wires = 1
+    is_observable = True
+
+    def matrix(self) -> jax.Array:
+        return jnp.asarray(_SQ2 * np.array([[1, 1], [1, -1]], dtype=complex))
+
+    def eigvals(self) -> jax.Array:
+        return jnp.array([1.0, -1.0])
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        with _recording.paused():
+            return [RY(-np.pi / 4, wires=self.wires)]
+
+
+class S(Operation):
+    """The phase gate ``diag(1, i)``."""
+
+    num_wires = 1
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        return jnp.array([1.0, 1j])
+
+
+class T(Operation):
+    """The T gate ``diag(1, exp(i pi/4))``."""
+
+    num_wires = 1
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        return jnp.array([1.0, np.exp(1j * np.pi / 4)])
+
+
+class SX(Operation):
+    """The square root of X: ``[[1+i, 1-i], [1-i, 1+i]] / 2``."""
+
+    num_wires = 1
+
+    def matrix(self) -> jax.Array:
+        return jnp.asarray(0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]))
+
+
+class CNOT(Operation):
+    """Controlled-NOT: wires[0] controls an X on wires[1]."""
+
+    num_wires = 2
+    permutation = (0, 1, 3, 2)
+
+
+class CY(Operation):
+    """Controlled-Y: wires[0] controls a Y on wires[1]."""
+
+    num_wires = 2
+    permutation = (0, 1, 3, 2)
+    phases = (1, 1, -1j, 1j)
+
+
+class CZ(Operation):
+    """Controlled-Z."""
+
+    num_wires = 2
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        return jnp.array([1.0, 1.0, 1.0, -1.0])
+
+
+class SWAP(Operation):
+    """Exchanges the states of two wires."""
+
+    num_wires = 2
+    permutation = (0, 2, 1, 3)
+
+
+class ISWAP(Operation):
+    """Swaps two wires with a phase ``i`` on ``|01>`` and ``|10>``."""
+
+    num_wires = 2
+    permutation = (0, 2, 1, 3)
+    phases = (1, 1j, 1j, 1)
+
+
+class CSWAP(Operation):
+    """Controlled-SWAP (Fredkin): wires[0] controls a SWAP of wires[1] and wires[2]."""
+
+    num_wires = 3
+    permutation = (0, 1, 2, 3, 4, 6, 5, 7)
+
+
+class Toffoli(Operation):
+    """Doubly controlled NOT: wires[0] and wires[1] control an X on wires[2]."""
+
+    num_wires = 3
+    permutation = (0, 1, 2, 3, 4, 5, 7, 6)
+
+
+# --- rotations -------------------------------------------------------------------------------
+class RX(Operation):
+    """``exp(-i phi X / 2)``."""
+
+    num_wires = 1
+    num_params = 1
+    frequencies = (_ONE,)
+
+    def matrix(self) -> jax.Array:
+        c, s = _rot_cs(self.params[0])
+        return jnp.stack([jnp.stack([c, -1j * s]), jnp.stack([-1j * s, c])])
+
+
+class RY(Operation):
+    """``exp(-i phi Y / 2)``."""
+
+    num_wires = 1
+    num_params = 1
+    frequencies = (_ONE,)
+
+    def matrix(self) -> jax.Array:
+        c, s = _rot_cs(self.params[0])
+        return jnp.stack([jnp.stack([c, -s]), jnp.stack([s, c])])
+
+
+class RZ(Operation):
+    """``exp(-i phi Z / 2)``."""
+
+    num_wires = 1
+    num_params = 1
+    frequencies = (_ONE,)
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        p = jnp.exp(-0.5j * _cplx(self.params[0]))
+        return jnp.stack([p, jnp.conj(p)])
+
+
+class PhaseShift(Operation):
+    """``diag(1, exp(i phi))``."""
+
+    num_wires = 1
+    num_params = 1
+    frequencies = (_ONE,)
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        p = jnp.exp(1j * _cplx(self.params[0]))
+        return jnp.stack([jnp.ones_like(p), p])
+
+
+class U1(PhaseShift):
+    """``U1(phi)``: the same matrix as PhaseShift."""
+
+
+class Rot(Operation):
+    """``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)``."""
+
+    num_wires = 1
+    num_params = 3
+    frequencies = (_ONE, _ONE, _ONE)
+
+    def matrix(self) -> jax.Array:
+        phi, theta, omega = (_cplx(p) for p in self.params)
+        c, s = jnp.cos(theta / 2), jnp.sin(theta / 2)
+        return jnp.stack(
+            [
+                jnp.stack([jnp.exp(-0.5j * (phi + omega)) * c, -jnp.exp(0.5j * (phi - omega)) * s]),
+                jnp.stack([jnp.exp(-0.5j * (phi - omega)) * s, jnp.exp(0.5j * (phi + omega)) * c]),
+            ]
+        )
+
+
+class U2(Operation):
+    """``U2(phi, delta) = [[1, -e^{i delta}], [e^{i phi}, e^{i (phi + delta)}]] / sqrt(2)``."""
+
+    num_wires = 1
+    num_params = 2
+    frequencies = (_ONE, _ONE)
+
+    def matrix(self) -> jax.Array:
+        phi, delta = (_cplx(p) for p in self.params)
+        one = jnp.ones_like(phi)
+        return _SQ2 * jnp.stack(
+            [
+                jnp.stack([one, -jnp.exp(1j * delta)]),
+                jnp.stack([jnp.exp(1j * phi), jnp.exp(1j * (phi + delta))]),
+            ]
+        )
+
+
+class U3(Operation):
+    """``U3(theta, phi, delta)``: the general single-qubit gate in the OpenQASM convention."""
+
+    num_wires = 1
+    num_params = 3
+    frequencies = (_ONE, _ONE, _ONE)
+
+    def matrix(self) -> jax.Array:
+        theta, phi, delta = (_cplx(p) for p in self.params)
+        c, s = jnp.cos(theta / 2), jnp.sin(theta / 2)
+        return jnp.stack(
+            [
+                jnp.stack([c, -jnp.exp(1j * delta) * s]),
+                jnp.stack([jnp.exp(1j * phi) * s, jnp.exp(1j * (phi + delta)) * c]),
+            ]
+        )
+
+
+class _ControlledRotation(Operation):
+    num_wires = 2
+    num_params = 1
+    frequencies = (_CONTROLLED,)
+    target: ClassVar[type[Operation]]
+
+    def matrix(self) -> jax.Array:
+        with _recording.paused():
+            target = self.target(self.params[0], wires=0)
+        return _controlled(_cplx(target.matrix()))
+
+
+class CRX(_ControlledRotation):
+    """RX on wires[1] controlled by wires[0]."""
+
+    target = RX
+
+
+class CRY(_ControlledRotation):
+    """RY on wires[1] controlled by wires[0]."""
+
+    target = RY
+
+
+class CRZ(Operation):
+    """RZ on wires[1] controlled by wires[0] (diagonal)."""
+
+    num_wires = 2
+    num_params = 1
+    frequencies = (_CONTROLLED,)
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        p = jnp.exp(-0.5j * _cplx(self.params[0]))
+        one = jnp.ones_like(p)
+        return jnp.stack([one, one, p, jnp.conj(p)])
+
+
+class CRot(Operation):
+    """Rot(phi, theta, omega) on wires[1] controlled by wires[0]."""
+
+    num_wires = 2
+    num_params = 3
+    frequencies = (_CONTROLLED, _CONTROLLED, _CONTROLLED)
+
+    def matrix(self) -> jax.Array:
+        with _recording.paused():
+            target = Rot(*self.params, wires=0)
+        return _controlled(target.matrix())
+
+
+class ControlledPhaseShift(Operation):
+    """``diag(1, 1, 1, exp(i phi))``."""
+
+    num_wires = 2
+    num_params = 1
+    frequencies = (_ONE,)
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        p = jnp.exp(1j * _cplx(self.params[0]))
+        one = jnp.ones_like(p)
+        return jnp.stack([one, one, one, p])
+
+
+CPhase = ControlledPhaseShift
+
+
+def _pauli_matrix(word: str) -> np.ndarray:
+    mats = {
+        "I": np.eye(2),
+        "X": np.array([[0, 1], [1, 0]]),
+        "Y": np.array([[0, -1j], [1j, 0]]),
+        "Z": np.diag([1, -1]),
+    }
+    out = np.ones((1, 1), dtype=complex)
+    for ch in word:
+        out = np.kron(out, mats[ch])
+    return out
+
+
+def _pauli_exponential(theta: Any, word: str) -> jax.Array:
+    """``exp(-i theta P / 2) = cos(theta/2) I - i sin(theta/2) P`` for a Pauli word ``P``."""
+    c, s = _rot_cs(theta)
+    p = jnp.asarray(_pauli_matrix(word), dtype=c.dtype)
+    return c * jnp.eye(p.shape[0], dtype=c.dtype) - 1j * s * p
+
+
+class IsingXX(Operation):
+    """``exp(-i phi X X / 2)``."""
+
+    num_wires = 2
+    num_params = 1
+    frequencies = (_ONE,)
+
+    def matrix(self) -> jax.Array:
+        return _pauli_exponential(self.params[0], "XX")
+
+
+class IsingYY(Operation):
+    """``exp(-i phi Y Y / 2)``."""
+
+    num_wires = 2
+    num_params = 1
+    frequencies = (_ONE,)
+
+    def matrix(self) -> jax.Array:
+        return _pauli_exponential(self.params[0], "YY")
+
+
+def _zz_diagonal(theta: Any, k: int) -> jax.Array:
+    """Diagonal of ``exp(-i theta Z^{(x)k} / 2)``: phase ``exp(-+i theta/2)`` by basis-state parity."""
+    parity = np.array([bin(i).count("1") % 2 for i in range(2**k)])
+    p = jnp.exp(-0.5j * _cplx(theta))
+    return jnp.where(jnp.asarray(parity) == 0, p, jnp.conj(p))
+
+
+class IsingZZ(Operation):
+    """``exp(-i phi Z Z / 2)``."""
+
+    num_wires = 2
+    num_params = 1
+    frequencies = (_ONE,)
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        return _zz_diagonal(self.params[0], 2)
+
+
+class MultiRZ(Operation):
+    """``exp(-i theta Z...Z / 2)`` on any number of wires."""
+
+    num_params = 1
+    frequencies = (_ONE,)
+    is_diagonal = True
+
+    def diagonal(self) -> jax.Array:
+        return _zz_diagonal(self.params[0], len(self.wires))
+
+
+class PauliRot(Operation):
+    """``exp(-i theta P / 2)`` for a Pauli word ``P`` such as ``"XIZ"``, one letter per wire.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.PauliRot(0.3, "XY", wires=[0, 1]).pauli_word
+        'XY'
+    """
+
+    num_params = 1
+
+    def __init__(self, theta: Any, pauli_word: str, wires: Any = None, id: str | None = None) -> None:
+        if not isinstance(pauli_word, str) or not pauli_word or set(pauli_word) - set("IXYZ"):
+            raise ValueError(
+                f"PauliRot: 'pauli_word' must be a non-empty string of I, X, Y, Z; got {pauli_word!r}."
+            )
+        self._init((theta,), wires, (pauli_word,))
+        if len(self.wires) != len(pauli_word):
+            raise ValueError(
+                f"PauliRot: 'pauli_word' {pauli_word!r} has {len(pauli_word)} letters but "
+                f"wires={self.wires}; give one letter per wire."
+            )
+
+    @property
+    def pauli_word(self) -> str:
+        return str(self.hyper[0])
+
+    @property
+    def frequencies(self) -> tuple[tuple[float, ...], ...]:  # type: ignore[override]
+        return ((),) if set(self.pauli_word) == {"I"} else (_ONE,)
+
+    @property
+    def is_diagonal(self) -> bool:  # type: ignore[override]
+        return set(self.pauli_word) <= {"I", "Z"}
+
+    def diagonal(self) -> jax.Array:
+        z = np.array([1 if ch == "Z" else 0 for ch in self.pauli_word])
+        parity = np.array(
+            [int(np.dot(z, [(i >> (len(z) - 1 - j)) & 1 for j in range(len(z))])) % 2 for i in range(2 ** len(z))]
+        )
+        p = jnp.exp(-0.5j * _cplx(self.params[0]))
+        return jnp.where(jnp.asarray(parity) == 0, p, jnp.conj(p))
+
+    def matrix(self) -> jax.Array:
+        return _pauli_exponential(self.params[0], self.pauli_word)
+
+
+# --- matrices and state preparation ----------------------------------------------------------
+class QubitUnitary(Operation):
+    """An arbitrary unitary matrix ``U`` on ``wires``.
+
+    Concrete matrices are checked for unitarity (traced ones cannot be). A traced matrix has no
+    shift rule: differentiating through it with parameter-shift falls back to finite differences.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.QubitUnitary([[0, 1], [1, 0]], wires=0).wires
+        (0,)
+    """
+
+    num_params = 1
+    frequencies = (None,)
+
+    def __init__(
+        self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True
+    ) -> None:
+        U = jnp.asarray(U)
+        if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] & (U.shape[0] - 1):
+            raise ValueError(f"QubitUnitary: 'U' must be a square 2^k x 2^k matrix, got shape {U.shape}.")
+        if unitary_check and is_concrete(U):
+            m = np.asarray(U)
+            err = np.abs(m @ m.conj().T - np.eye(m.shape[0])).max()
+            if err > 1e-8:
+                raise ValueError(
+                    f"QubitUnitary: 'U' is not unitary (max |U U^dagger - I| = {err:.3g}); "
+                    "pass a unitary matrix."
+                )
+        self._init((U,), wires, ())
+        if U.shape[0] != 2 ** len(self.wires):
+            raise ValueError(
+                f"QubitUnitary: 'U' is {U.shape[0]}x{U.shape[0]} but wires={self.wires} need "
+                f"a {2 ** len(self.wires)}x{2 ** len(self.wires)} matrix."
+            )
+
+    def matrix(self) -> jax.Array:
+        return self.params[0]
+
+
+class BasisState(Operation):
+    """Prepares the computational basis state ``n`` (one 0/1 entry per wire) at the circuit's start.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.BasisState([1, 0], wires=[0, 1]).wires
+        (0, 1)
+    """
+
+    num_params = 1
+    frequencies = (None,)
+    is_state_preparation = True
+
+    def __init__(self, n: Any, wires: Any = None, id: str | None = None) -> None:
+        n = jnp.asarray(n)
+        if is_concrete(n) and not np.isin(np.asarray(n), [0, 1]).all():
+            raise ValueError(f"BasisState: 'n' must hold only 0 and 1, got {np.asarray(n).tolist()}.")
+        self._init((n,), wires, ())
+        if n.shape != (len(self.wires),):
+            raise ValueError(
+                f"BasisState: 'n' has shape {n.shape} but wires={self.wires}; give one bit per wire."
+            )
+
+    def state_vector(self) -> jax.Array:
+        k = len(self.wires)
+        index = jnp.sum(jnp.asarray(self.params[0]) * (2 ** jnp.arange(k - 1, -1, -1)))
+        return (jnp.arange(2**k) == index).astype(jnp.complex64)
+
+
+class StatePrep(Operation):
+    """Prepares a normalized state vector of ``2**len(wires)`` amplitudes at the circuit's start.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> import numpy as onp
+        >>> qml.StatePrep(onp.array([1, 1]) / onp.sqrt(2), wires=0).wires
+        (0,)
+    """
+
+    num_params = 1
+    frequencies = (None,)
+    is_state_preparation = True
+
+    def __init__(self, state: Any, wires: Any = None, id: str | None = None) -> None:
+        state = jnp.asarray(state)
+        if is_concrete(state) and not np.isclose(np.linalg.norm(np.asarray(state)), 1.0, atol=1e-6):
+            raise ValueError(
+                f"StatePrep: 'state' must have norm 1, got {np.linalg.norm(np.asarray(state)):.6g}; "
+                "normalize it first."
+            )
+        self._init((state,), wires, ())
+        if state.shape != (2 ** len(self.wires),):
+            raise ValueError(
+                f"StatePrep: 'state' has shape {state.shape} but wires={self.wires} need "
+                f"{2 ** len(self.wires)} amplitudes."
+            )
+
+    def state_vector(self) -> jax.Array:
+        return self.params[0]
+
+
+QubitStateVector = StatePrep
+
+
+# --- adjoint ---------------------------------------------------------------------------------
+class Adjoint(Operation):
+    """The conjugate transpose of another operation; build it with :func:`adjoint`."""
+
+    @property
+    def base(self) -> Operation:
+        cls, hyper = self.hyper
+        op = object.__new__(cls)
+        object.__setattr__(op, "params", self.params)
+        object.__setattr__(op, "wires", self.wires)
+        object.__setattr__(op, "hyper", hyper)
+        return op
+
+    @property
+    def frequencies(self) -> Any:  # type: ignore[override]
+        return self.base.frequencies
+
+    @property
+    def is_diagonal(self) -> bool:  # type: ignore[override]
+        return self.base.is_diagonal
+
+    @property
+    def permutation(self) -> tuple[int, ...] | None:  # type: ignore[override]
+        perm = self.base.permutation
+        return None if perm is None else tuple(int(i) for i in np.argsort(perm))
+
+    @property
+    def phases(self) -> tuple[complex, ...] | None:  # type: ignore[override]
+        base = self.base
+        if base.phases is None:
+            return None
+        inv = np.argsort(base.permutation)
+        return tuple(np.conj(np.asarray(base.phases, dtype=complex))[inv])
+
+    def diagonal(self) -> jax.Array:
+        return jnp.conj(self.base.diagonal())
+
+    def matrix(self) -> jax.Array:
+        return jnp.conj(self.base.matrix()).T
+
+    @property
+    def name(self) -> str:
+        return f"Adjoint({self.base.name})"
+
+    def __repr__(self) -> str:
+        return f"Adjoint({self.base!r})"
+
+
+def _adjoint_of(op: Operation) -> Operation:
+    if isinstance(op, Adjoint):
+        base = op.base
+        _recording.forget(op)
+        _recording.record(base)
+        return base
+    if op.is_state_preparation:
+        raise ValueError(f"adjoint: {op.name} prepares a state and has no adjoint.")
+    _recording.forget(op)
+    adj = object.__new__(Adjoint)
+    object.__setattr__(adj, "params", op.params)
+    object.__setattr__(adj, "wires", op.wires)
+    object.__setattr__(adj, "hyper", (type(op), op.hyper))
+    _recording.record(adj)
+    return adj
+
+
+def adjoint(op: Any) -> Any:
+    """The adjoint (inverse) of an operation, or of every operation a function records.
+
+    Args:
+        op: an operation instance, a gate class or a function that applies gates.
+
+    Returns:
+        For an operation, its adjoint (recorded in its place). For a class or function, a function
+        with the same arguments that records the adjoints of the operations it creates, in reverse
+        order.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.adjoint(qml.S(wires=0))
+        Adjoint(S(wires=[0]))
+        >>> qml.adjoint(qml.RX)(0.5, wires=0)
+        Adjoint(RX(0.5, wires=[0]))
+    """
+    if isinstance(op, Operation):
+        return _adjoint_of(op)
+    if callable(op):
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _recording.recording() as inner:
+                out = op(*args, **kwargs)
+            ops = [o for o in inner if isinstance(o, Operation)]
+            adjs = [_adjoint_of(o) for o in reversed(ops)]
+            return adjs[0] if isinstance(out, Operation) and len(adjs) == 1 else out
+
+        return wrapper
+    raise TypeError(f"adjoint: expected an operation or a callable, got {op!r}.")
+
+
+GATES: tuple[type[Operation], ...] = (
+    Identity, PauliX, PauliY, PauliZ, Hadamard, S, T, SX, CNOT, CY, CZ, SWAP, ISWAP, CSWAP, Toffoli,
+    RX, RY, RZ, PhaseShift, Rot, U1, U2, U3, CRX, CRY, CRZ, CRot, ControlledPhaseShift,
+    IsingXX, IsingYY, IsingZZ, MultiRZ, PauliRot, QubitUnitary,
+)  # fmt: skip
+"""Every unitary gate class, for conformance tests and lookups by name."""
+
+OBSERVABLES: dict[str, type[Any]] = {
+    "PauliX": PauliX, "PauliY": PauliY, "PauliZ": PauliZ, "Hadamard": Hadamard,
+    "Identity": Identity, "Hermitian": Hermitian,
+}  # fmt: skip
+"""The observables that the legacy ``qml.expval.PauliZ(0)`` syntax can name."""
+

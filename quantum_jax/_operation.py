@@ -1,0 +1,152 @@
+"""The abstract operation: an immutable pytree whose leaves are its numeric parameters.
+
+A concrete gate declares its physics as data, and the simulator and the gradient rules read only that:
+
+* exactly one of ``permutation`` (+ optional ``phases``), :meth:`Operation.diagonal` or
+  :meth:`Operation.matrix` says how it acts on its wires;
+* ``frequencies[i]`` lists the distinct positive differences of the eigenvalues of the generator of
+  parameter ``i`` (``U(x) = exp(-i x G)``), from which the parameter-shift rule is derived; ``None``
+  marks a parameter with no shift rule (a matrix, a state vector).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Sequence
+from typing import Any, ClassVar
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _recording
+from ._wires import Wires, as_wires
+
+
+def _register(cls: type) -> None:
+    def flatten(op: Operation) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        return op.params, (op.wires, op.hyper)
+
+    def unflatten(aux: tuple[Any, ...], params: Sequence[Any]) -> Operation:
+        op = object.__new__(cls)
+        object.__setattr__(op, "params", tuple(params))
+        object.__setattr__(op, "wires", aux[0])
+        object.__setattr__(op, "hyper", aux[1])
+        return op
+
+    jax.tree_util.register_pytree_node(cls, flatten, unflatten)
+
+
+def is_concrete(x: Any) -> bool:
+    """True when ``x`` holds known values (not a tracer inside ``jit``/``grad``/``vmap``)."""
+    return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
+
+
+@dataclasses.dataclass(frozen=True, eq=False, init=False, repr=False)
+class Operation:
+    """Abstract base of every gate, state preparation and observable factor.
+
+    Attributes:
+        params: the numeric parameters (pytree leaves: floats, arrays or tracers).
+        wires: the wire labels it acts on (static).
+        hyper: other static data (a Pauli word, say).
+    """
+
+    params: tuple[Any, ...]
+    wires: Wires
+    hyper: tuple[Hashable, ...]
+
+    num_wires: ClassVar[int | None] = None
+    num_params: ClassVar[int] = 0
+    frequencies: ClassVar[tuple[tuple[float, ...] | None, ...]] = ()
+    permutation: ClassVar[tuple[int, ...] | None] = None
+    phases: ClassVar[tuple[complex, ...] | None] = None
+    is_diagonal: ClassVar[bool] = False
+    is_state_preparation: ClassVar[bool] = False
+    # Observable data, for the gates that are also observables (Paulis, Hadamard, Identity).
+    is_observable: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _register(cls)
+
+    def __init__(self, *params: Any, wires: Any = None, id: str | None = None) -> None:
+        name = type(self).__name__
+        if wires is None and len(params) == self.num_params + 1:
+            *params, wires = params  # type: ignore[assignment]
+        if len(params) != self.num_params:
+            raise TypeError(
+                f"{name} takes {self.num_params} parameter(s) but {len(params)} were given; "
+                f"call it as {name}({', '.join(['p'] * self.num_params + ['wires=...'])})."
+            )
+        self._init(tuple(params), wires, ())
+
+    def _init(self, params: tuple[Any, ...], wires: Any, hyper: tuple[Hashable, ...]) -> None:
+        name = type(self).__name__
+        wires = as_wires(wires, name)
+        if self.num_wires is not None and len(wires) != self.num_wires:
+            raise ValueError(
+                f"{name} acts on {self.num_wires} wire(s) but got wires={wires}; "
+                f"pass exactly {self.num_wires}."
+            )
+        params = tuple(jnp.asarray(p) if isinstance(p, (list, tuple)) else p for p in params)
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "wires", wires)
+        object.__setattr__(self, "hyper", hyper)
+        self._validate()
+        _recording.record(self)
+
+    def _validate(self) -> None:
+        """Check concrete parameter values; subclasses override."""
+
+    # --- how it acts -------------------------------------------------------------------------
+    def matrix(self) -> jax.Array:
+        """The ``(2^k, 2^k)`` matrix on ``self.wires`` (wire order as given)."""
+        if self.is_diagonal:
+            return jnp.diag(self.diagonal())
+        if self.permutation is not None:
+            k = len(self.permutation)
+            phases = np.ones(k) if self.phases is None else np.asarray(self.phases)
+            mat = np.zeros((k, k), dtype=complex)
+            mat[np.arange(k), np.asarray(self.permutation)] = phases
+            return jnp.asarray(mat)
+        raise NotImplementedError(f"{type(self).__name__} defines no matrix")
+
+    def diagonal(self) -> jax.Array:
+        """The diagonal of a diagonal operator (``is_diagonal`` is True)."""
+        raise NotImplementedError(f"{type(self).__name__} is not diagonal")
+
+    # --- observable data (overridden by the gates that are observables) ---------------------
+    def eigvals(self) -> jax.Array:
+        """Eigenvalues in the order matching :meth:`diagonalizing_gates`."""
+        raise TypeError(f"{type(self).__name__} is not an observable")
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        """Gates that rotate this observable's eigenbasis onto the computational basis."""
+        raise TypeError(f"{type(self).__name__} is not an observable")
+
+    # --- convenience -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def parameters(self) -> list[Any]:
+        return list(self.params)
+
+    @property
+    def data(self) -> tuple[Any, ...]:
+        return self.params
+
+    def __repr__(self) -> str:
+        ps = ", ".join(_short(p) for p in self.params)
+        hy = "".join(f", {h!r}" for h in self.hyper)
+        sep = ", " if ps else ""
+        return f"{self.name}({ps}{hy}{sep}wires={list(self.wires)})"
+
+
+def _short(p: Any) -> str:
+    if isinstance(p, jax.core.Tracer):
+        return "<traced>"
+    arr = np.asarray(p)
+    return f"{float(arr):.4g}" if arr.ndim == 0 and np.isrealobj(arr) else f"array{arr.shape}"
