@@ -1,0 +1,173 @@
+"""The differentiable circuit function of one tape structure.
+
+``circuit_function(spec)`` maps a tape's leaves to its measurements' raw quantities. Under
+parameter-shift or finite differences it is a :func:`jax.custom_jvp` whose rule evaluates every
+shifted leaf vector it needs as ONE vmapped batch through the circuit function of the next lower
+order: the same rule, so ``grad``, ``hessian``, ``jacfwd``/``jacrev`` and higher derivatives all use
+shift rules, under ``jit`` and ``vmap``. Leaves whose tangent is a symbolic zero are never shifted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.custom_derivatives import SymbolicZero
+
+from . import _tracker
+from ._adjoint import adjoint_jvp, check_supported
+from ._methods import Adjoint, Backprop, FiniteDiff, Method, ParamShift, describe_leaf, fallback_recipe, leaf_recipes
+from ._shift_rules import Recipe
+from ._simulator import simulate_raw
+from ._tape import Tape
+
+Leaves = tuple[Any, ...]
+Raws = tuple[Any, ...]
+
+
+class MaxDiffError(ValueError):
+    """A derivative of higher order than ``max_diff`` was requested."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """Everything static about a circuit function.
+
+    Attributes:
+        treedef: the structure of the coefficient-free tape (see ``Tape.split``).
+        wires: the device's wire order.
+        method: how to differentiate.
+        max_diff: the highest derivative order allowed (``None``: unlimited).
+        order: derivative orders still available at this level.
+        tracking: whether counting callbacks are inserted.
+    """
+
+    treedef: Any
+    wires: tuple[Hashable, ...]
+    method: Method
+    max_diff: int | None = None
+    order: int | None = None
+    tracking: bool = False
+
+    def lower(self) -> Spec:
+        return self if self.order is None else dataclasses.replace(self, order=self.order - 1)
+
+
+def _simulate(spec: Spec, leaves: Leaves) -> Raws:
+    raws = simulate_raw(jax.tree_util.tree_unflatten(spec.treedef, list(leaves)), spec.wires)
+    _tracker.count_execution(raws)
+    return raws
+
+
+@functools.lru_cache(maxsize=4096)
+def circuit_function(spec: Spec) -> Callable[[Leaves], Raws]:
+    """The function ``leaves -> raw quantities`` for ``spec``; cached, so equal specs share it."""
+    if isinstance(spec.method, Backprop):
+        return functools.partial(_simulate, spec)
+
+    @jax.custom_jvp
+    def f(leaves: Leaves) -> Raws:
+        return _simulate(spec, leaves)
+
+    rule = _adjoint_rule if isinstance(spec.method, Adjoint) else _shift_rule
+    f.defjvp(functools.partial(rule, spec), symbolic_zeros=True)
+    return f
+
+
+def _is_zero(t: Any) -> bool:
+    return isinstance(t, SymbolicZero) or getattr(t, "dtype", None) == jax.dtypes.float0
+
+
+def _check_order(spec: Spec) -> None:
+    if spec.order is not None and spec.order <= 0:
+        raise MaxDiffError(
+            f"a derivative of order {spec.max_diff + 1} was requested but max_diff={spec.max_diff} allows "
+            f"derivatives up to order {spec.max_diff}; pass a larger max_diff to execute/qnode."
+        )
+
+
+def _check_differentiable(tape: Tape, what: str) -> None:
+    for m in tape.measurements:
+        if not m.differentiable:
+            raise ValueError(
+                f"{type(m).__name__} ({'state()' if 'State' in type(m).__name__ else 'density_matrix()'}) "
+                f"returns complex amplitudes and cannot be differentiated by {what}; "
+                "use diff_method='backprop'."
+            )
+
+
+def _leaf_terms(
+    method: Method, tape: Tape, recipes: list[Recipe | None], i: int, leaf: Any, t: Any
+) -> list[tuple[Any, Any, Any]]:
+    """``(weight, tangent component, shifted leaf or None for unshifted)`` terms for leaf ``i``."""
+    recipe = recipes[i]
+    if np.ndim(leaf) == 0 and not jnp.iscomplexobj(leaf) and recipe is not None:
+        return [(c, t, None if (a == 1.0 and s == 0.0) else a * leaf + s) for c, a, s in recipe]
+    if recipe is None:
+        recipe = fallback_recipe(method, describe_leaf(tape, i))  # type: ignore[arg-type]
+    leaf = jnp.asarray(leaf)
+    t = jnp.asarray(t)
+    parts = [(1.0, jnp.real)] + ([(1j, jnp.imag)] if jnp.iscomplexobj(leaf) else [])
+    terms = []
+    for e in range(leaf.size):
+        for unit, part in parts:
+            basis = jnp.zeros(leaf.size, leaf.dtype).at[e].set(unit).reshape(leaf.shape)
+            component = part(jnp.ravel(t)[e])
+            for c, _, s in recipe:
+                terms.append((c, component, None if s == 0.0 else leaf + s * basis))
+    return terms
+
+
+def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:
+    (leaves,), (tans,) = primals, tangents
+    f = circuit_function(spec)
+    out = f(leaves)
+    active = [i for i, t in enumerate(tans) if not _is_zero(t)]
+    if not active:
+        return out, jax.tree_util.tree_map(jnp.zeros_like, out)
+    _check_order(spec)
+    tape = jax.tree_util.tree_unflatten(spec.treedef, list(leaves))
+    _check_differentiable(tape, type(spec.method).__name__)
+    recipes = leaf_recipes(spec.method, tape)
+
+    unshifted: Any = 0.0
+    rows: list[tuple[int, Any]] = []
+    weights: list[Any] = []
+    for i in active:
+        for c, component, shifted in _leaf_terms(spec.method, tape, recipes, i, leaves[i], tans[i]):
+            if shifted is None:
+                unshifted = unshifted + c * component
+            else:
+                rows.append((i, shifted))
+                weights.append(c * component)
+
+    def tangent_of(o: Any, s: Any = None) -> Any:
+        t = unshifted * o
+        if s is not None:
+            w = jnp.stack(weights).astype(o.dtype)
+            t = t + jnp.tensordot(w, s, axes=1)
+        return jnp.broadcast_to(t, o.shape).astype(o.dtype)
+
+    if not rows:
+        return out, jax.tree_util.tree_map(tangent_of, out)
+    stacked = tuple(
+        jnp.stack([jnp.asarray(new) if i == j else jnp.asarray(leaf) for i, new in rows])
+        for j, leaf in enumerate(leaves)
+    )
+    _tracker.count_batch(len(rows))
+    shifted_out = jax.vmap(circuit_function(spec.lower()))(stacked)
+    return out, jax.tree_util.tree_map(tangent_of, out, shifted_out)
+
+
+def _adjoint_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:
+    (leaves,), (tans,) = primals, tangents
+    tape = jax.tree_util.tree_unflatten(spec.treedef, list(leaves))
+    check_supported(tape)
+    values, jvp = adjoint_jvp(tape, spec.wires, leaves, [None if _is_zero(t) else t for t in tans])
+    _tracker.count_execution(values)
+    return values, jvp
