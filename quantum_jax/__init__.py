@@ -1,17 +1,53 @@
-"""quantum_jax: simulate and differentiate quantum circuits with JAX."""
+"""quantum_jax: simulate and differentiate quantum circuits with JAX.
 
+``import quantum_jax as qml`` gives a PennyLane-compatible namespace. The autograd-style shim
+(``qml.grad``, ``qml.jacobian``, ``quantum_jax.numpy``) is imported on first use, and importing it turns
+on JAX's float64 mode (see ``quantum_jax.numpy``); the rest of the library leaves JAX's settings alone.
+"""
+
+from typing import Any
+
+from . import gradients as gradients
 from . import simulator as simulator
 from . import tape as tape
 from ._device import Device as Device
 from ._device import device as device
-from ._gates import CNOT, CRX, CRY, CRZ, CSWAP, CY, CZ, ISWAP, RX, RY, RZ, S, SWAP, SX, T, U1, U2, U3  # noqa: F401
-from ._gates import (  # noqa: F401
-    Adjoint, BasisState, ControlledPhaseShift, CPhase, CRot, Hadamard, Identity, IsingXX, IsingYY,
-    IsingZZ, MultiRZ, PauliRot, PauliX, PauliY, PauliZ, PhaseShift, QubitStateVector, QubitUnitary,
-    Rot, StatePrep, Toffoli, adjoint,
+from ._execute import execute as execute
+from ._gates import (
+    CNOT, CRX, CRY, CRZ, CSWAP, CY, CZ, ISWAP, RX, RY, RZ, SWAP, SX, U1, U2, U3, Adjoint, BasisState,
+    ControlledPhaseShift, CPhase, CRot, Hadamard, Identity, IsingXX, IsingYY, IsingZZ, MultiRZ,
+    PauliRot, PauliX, PauliY, PauliZ, PhaseShift, QubitStateVector, QubitUnitary, Rot, S, StatePrep, T,
+    Toffoli, adjoint,
 )  # fmt: skip
-from ._measurements import density_matrix, expval, probs, state, var  # noqa: F401
-from ._observables import Hamiltonian, Hermitian, Projector, Tensor  # noqa: F401
-from ._operation import Operation as Operation
+from ._measurements import MeasurementProcess, density_matrix, expval, probs, state, var
+from ._observables import Hamiltonian, Hermitian, Observable, Projector, Tensor
+from ._operation import Operation
+from ._qnode import QNode, qnode
+from ._tracker import Tracker
 
 __version__ = "0.1.0"
+
+_SHIM = {"grad", "jacobian"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SHIM:
+        from . import _autograd
+
+        return getattr(_autograd, name)
+    if name == "numpy":
+        import importlib
+
+        return importlib.import_module(".numpy", __name__)
+    raise AttributeError(f"module 'quantum_jax' has no attribute {name!r}")
+
+
+__all__ = [
+    "CNOT", "CRX", "CRY", "CRZ", "CSWAP", "CY", "CZ", "ISWAP", "RX", "RY", "RZ", "SWAP", "SX", "U1", "U2",
+    "U3", "Adjoint", "BasisState", "ControlledPhaseShift", "CPhase", "CRot", "Device", "Hadamard",
+    "Hamiltonian", "Hermitian", "Identity", "IsingXX", "IsingYY", "IsingZZ", "MeasurementProcess",
+    "MultiRZ", "Observable", "Operation", "PauliRot", "PauliX", "PauliY", "PauliZ", "PhaseShift",
+    "Projector", "QNode", "QubitStateVector", "QubitUnitary", "Rot", "S", "StatePrep", "T", "Tensor",
+    "Toffoli", "Tracker", "adjoint", "density_matrix", "device", "execute", "expval", "grad",
+    "gradients", "jacobian", "probs", "qnode", "simulator", "state", "tape", "var",
+]  # fmt: skip

@@ -183,7 +183,8 @@ def execute(
         device: the device (its wires fix the statevector's axes).
         gradient_fn: ``qml.gradients.param_shift`` or ``finite_diff`` (gradient transforms), ``"device"``
             (adjoint), ``"backprop"``, ``"best"`` (backprop) or ``None`` (not differentiable).
-        interface: ``"autograd"`` or ``"jax"``; both return JAX arrays here.
+        interface: ``"autograd"`` (NumPy arrays when the parameters are concrete, JAX arrays when
+            traced) or ``"jax"`` (always JAX arrays).
         mode: ``"forward"`` computes device Jacobians with the forward pass, ``"backward"`` in the
             backward pass; gradient transforms only run backward.
         gradient_kwargs: options of the gradient transform (``shifts``, ``gradient_recipes``, ``h``,
@@ -204,8 +205,8 @@ def execute(
         >>> import quantum_jax as qml
         >>> dev = qml.device("default.qubit", wires=1)
         >>> tape = qml.tape.Tape([qml.RX(0.0, wires=0)], [qml.expval(qml.PauliZ(0))])
-        >>> [r.tolist() for r in qml.execute([tape], dev, qml.gradients.param_shift)]
-        [[1.0]]
+        >>> qml.execute([tape], dev, qml.gradients.param_shift)
+        [array([1.])]
     """
     check_interface(interface)
     method = resolve_method(gradient_fn, gradient_kwargs, mode)
@@ -227,4 +228,7 @@ def execute(
     for tape, (_, coeffs), raw in zip(tapes, splits, raws):
         values = [m.postprocess(r, c) for m, r, c in zip(tape.measurements, raw, coeffs)]
         results.append(assemble(values))
+    if interface == "autograd" and is_concrete(results):
+        # PennyLane-style code prints results as NumPy arrays; traced results stay JAX arrays.
+        return [np.asarray(r) for r in results]
     return results
