@@ -12,6 +12,7 @@ from . import simulator as simulator
 from . import tape as tape
 from ._device import Device as Device
 from ._device import device as device
+from ._shots import Shots as Shots
 from ._execute import execute as execute
 from ._gates import (
     CNOT, CRX, CRY, CRZ, CSWAP, CY, CZ, ISWAP, RX, RY, RZ, SWAP, SX, U1, U2, U3, Adjoint, BasisState,
@@ -19,7 +20,7 @@ from ._gates import (
     PauliRot, PauliX, PauliY, PauliZ, PhaseShift, QubitStateVector, QubitUnitary, Rot, S, StatePrep, T,
     Toffoli, adjoint,
 )  # fmt: skip
-from ._measurements import MeasurementProcess, density_matrix, expval, probs, state, var
+from ._measurements import MeasurementProcess, counts, density_matrix, expval, probs, sample, state, var
 from ._observables import Hamiltonian, Hermitian, Observable, Projector, Tensor
 from ._operation import Operation
 from ._qnode import QNode, qnode
@@ -47,7 +48,7 @@ __all__ = [
     "U3", "Adjoint", "BasisState", "ControlledPhaseShift", "CPhase", "CRot", "Device", "Hadamard",
     "Hamiltonian", "Hermitian", "Identity", "IsingXX", "IsingYY", "IsingZZ", "MeasurementProcess",
     "MultiRZ", "Observable", "Operation", "PauliRot", "PauliX", "PauliY", "PauliZ", "PhaseShift",
-    "Projector", "QNode", "QubitStateVector", "QubitUnitary", "Rot", "S", "StatePrep", "T", "Tensor",
-    "Toffoli", "Tracker", "adjoint", "density_matrix", "device", "execute", "expval", "grad",
-    "gradients", "jacobian", "probs", "qnode", "simulator", "state", "tape", "var",
+    "Projector", "QNode", "Shots", "QubitStateVector", "QubitUnitary", "Rot", "S", "StatePrep", "T", "Tensor",
+    "Toffoli", "Tracker", "adjoint", "counts", "density_matrix", "device", "execute", "expval", "grad",
+    "gradients", "jacobian", "probs", "qnode", "sample", "simulator", "state", "tape", "var",
 ]  # fmt: skip

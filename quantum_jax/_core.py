@@ -23,6 +23,7 @@ from . import _tracker
 from ._adjoint import adjoint_jvp, check_supported
 from ._methods import Adjoint, Backprop, FiniteDiff, Method, ParamShift, describe_leaf, fallback_recipe, leaf_recipes
 from ._shift_rules import Recipe
+from ._shots import Shots
 from ._simulator import simulate_raw
 from ._tape import Tape
 
@@ -45,6 +46,7 @@ class Spec:
         max_diff: the highest derivative order allowed (``None``: unlimited).
         order: derivative orders still available at this level.
         tracking: whether counting callbacks are inserted.
+        shots: ``None`` for exact results; else the last leaf is the PRNG key samples are drawn with.
     """
 
     treedef: Any
@@ -53,13 +55,20 @@ class Spec:
     max_diff: int | None = None
     order: int | None = None
     tracking: bool = False
+    shots: Shots | None = None
 
     def lower(self) -> Spec:
         return self if self.order is None else dataclasses.replace(self, order=self.order - 1)
 
 
+def _split_key(spec: Spec, leaves: Leaves) -> tuple[Leaves, Any]:
+    return (leaves[:-1], leaves[-1]) if spec.shots is not None else (leaves, None)
+
+
 def _simulate(spec: Spec, leaves: Leaves) -> Raws:
-    raws = simulate_raw(jax.tree_util.tree_unflatten(spec.treedef, list(leaves)), spec.wires)
+    leaves, key = _split_key(spec, leaves)
+    tape = jax.tree_util.tree_unflatten(spec.treedef, list(leaves))
+    raws = simulate_raw(tape, spec.wires, spec.shots, key)
     _tracker.count_execution(raws)
     return raws
 
@@ -67,6 +76,12 @@ def _simulate(spec: Spec, leaves: Leaves) -> Raws:
 @functools.lru_cache(maxsize=4096)
 def circuit_function(spec: Spec) -> Callable[[Leaves], Raws]:
     """The function ``leaves -> raw quantities`` for ``spec``; cached, so equal specs share it."""
+    if spec.shots is not None and isinstance(spec.method, (Backprop, Adjoint)):
+        raise ValueError(
+            f"{'backprop' if isinstance(spec.method, Backprop) else 'adjoint'} differentiation needs the exact "
+            "statevector, which hardware cannot give; with shots use diff_method='parameter-shift' or "
+            "'finite-diff' (or shots=None)."
+        )
     if isinstance(spec.method, Backprop):
         return functools.partial(_simulate, spec)
 
@@ -95,9 +110,9 @@ def _check_differentiable(tape: Tape, what: str) -> None:
     for m in tape.measurements:
         if not m.differentiable:
             raise ValueError(
-                f"{type(m).__name__} ({'state()' if 'State' in type(m).__name__ else 'density_matrix()'}) "
-                f"returns complex amplitudes and cannot be differentiated by {what}; "
-                "use diff_method='backprop'."
+                f"{type(m).__name__} cannot be differentiated by {what}: state() and density_matrix() are "
+                "complex amplitudes (use diff_method='backprop'), sample() and counts() are random outcomes "
+                "(differentiate expval/var/probs instead)."
             )
 
 
@@ -131,9 +146,9 @@ def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> 
     if not active:
         return out, jax.tree_util.tree_map(jnp.zeros_like, out)
     _check_order(spec)
-    tape = jax.tree_util.tree_unflatten(spec.treedef, list(leaves))
+    tape = jax.tree_util.tree_unflatten(spec.treedef, list(_split_key(spec, leaves)[0]))
     _check_differentiable(tape, type(spec.method).__name__)
-    recipes = leaf_recipes(spec.method, tape)
+    recipes = leaf_recipes(spec.method, tape) + [None] * (spec.shots is not None)
 
     unshifted: Any = 0.0
     rows: list[tuple[int, Any]] = []
@@ -155,10 +170,14 @@ def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> 
 
     if not rows:
         return out, jax.tree_util.tree_map(tangent_of, out)
+    columns = leaves[:-1] if spec.shots is not None else leaves
     stacked = tuple(
         jnp.stack([jnp.asarray(new) if i == j else jnp.asarray(leaf) for i, new in rows])
-        for j, leaf in enumerate(leaves)
+        for j, leaf in enumerate(columns)
     )
+    if spec.shots is not None:
+        # Every shifted circuit draws its own samples, from keys folded from the call's key.
+        stacked += (jax.vmap(lambda r: jax.random.fold_in(leaves[-1], r))(jnp.arange(1, len(rows) + 1)),)
     _tracker.count_batch(len(rows))
     shifted_out = jax.vmap(circuit_function(spec.lower()))(stacked)
     return out, jax.tree_util.tree_map(tangent_of, out, shifted_out)

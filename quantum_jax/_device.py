@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ._shots import as_shots
 from ._wires import Wires, as_wires
 
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "default.qubit.jax", "default.qubit.autograd")
@@ -88,8 +89,11 @@ def device(name: str, wires: Any, shots: Any = None, seed: int | None = None) ->
     Args:
         name: ``"default.qubit"`` or ``"lightning.qubit"`` (both are this library's simulator).
         wires: the number of wires, or an iterable of wire labels.
-        shots: ``None`` for exact expectation values.
-        seed: the seed for sampling.
+        shots: ``None`` for exact expectation values; a positive int; or a shot vector such as
+            ``[100, 1000, (10, 5)]`` (one result per bin, stacked on a leading axis).
+        seed: the seed of the default sampling key (``jax.random.key(seed)``); drawn at random, once,
+            when shots are given without a seed. Pass ``key=`` to execute or a QNode call for
+            explicit control.
 
     Returns:
         An immutable :class:`Device`.
@@ -113,9 +117,10 @@ def device(name: str, wires: Any, shots: Any = None, seed: int | None = None) ->
         labels = as_wires(wires, "device")
         if not labels:
             raise ValueError("device: 'wires' must not be empty.")
-    if shots is not None:
-        raise NotImplementedError(
-            "device: finite 'shots' are not supported yet; use shots=None for exact results."
-        )
+    shot_spec = as_shots(shots, "device")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"device: 'seed' must be an integer, got {seed!r}.")
+    if shot_spec is not None and seed is None:
+        seed = int.from_bytes(os.urandom(4), "little")  # drawn once, kept on the device: reproducible
     check_memory(len(labels))
-    return Device(name, labels, shots, seed)
+    return Device(name, labels, shot_spec, None if seed is None else int(seed))

@@ -13,8 +13,10 @@ import numpy as np
 from . import _tracker
 from ._core import Spec, circuit_function
 from ._device import Device
-from ._methods import Adjoint, Backprop, Method, method_from_kwargs
+from ._methods import Adjoint, Backprop, Method, ParamShift, method_from_kwargs
 from ._operation import is_concrete
+from ._shots import Shots, as_shots, check_key
+from ._simulator import postprocess
 from ._tape import Tape
 
 _INTERFACES = ("autograd", "jax", "jax-jit", "jax-python", "numpy", "auto")
@@ -31,8 +33,13 @@ _METHOD_NAMES = {
 }
 
 
-def resolve_method(gradient_fn: Any, gradient_kwargs: dict[str, Any] | None, mode: str) -> Method | None:
-    """Turn ``gradient_fn`` (a transform, a name, or None) and its kwargs into a method config."""
+def resolve_method(
+    gradient_fn: Any, gradient_kwargs: dict[str, Any] | None, mode: str, shots: Shots | None = None
+) -> Method | None:
+    """Turn ``gradient_fn`` (a transform, a name, or None) and its kwargs into a method config.
+
+    ``"best"`` is backprop for exact simulation and parameter-shift with shots.
+    """
     kwargs = dict(gradient_kwargs or {})
     if mode not in ("best", "forward", "backward"):
         raise ValueError(f"execute: 'mode' must be 'best', 'forward' or 'backward', got {mode!r}.")
@@ -49,6 +56,8 @@ def resolve_method(gradient_fn: Any, gradient_kwargs: dict[str, Any] | None, mod
         return method_from_kwargs(kind, kwargs)
     if isinstance(gradient_fn, str) and gradient_fn in _METHOD_NAMES:
         name = _METHOD_NAMES[gradient_fn]
+        if gradient_fn == "best" and shots is not None:
+            name = "param_shift"
         if name in ("param_shift", "finite_diff"):
             return method_from_kwargs(name, kwargs)
         return Adjoint() if name == "adjoint" else Backprop()
@@ -103,18 +112,36 @@ def assemble(results: Sequence[jax.Array]) -> jax.Array:
     """One array per tape: measurements stacked when their shapes agree, else concatenated flat."""
     if not results:
         return jnp.zeros((0,))
+    if any(isinstance(r, (dict, tuple)) for r in results):
+        return tuple(results)  # counts dicts and ragged shot-vector bins cannot be stacked
     shapes = {jnp.shape(r) for r in results}
     if len(shapes) == 1:
         return jnp.stack(results)
     return jnp.concatenate([jnp.ravel(r) for r in results])
 
 
+def sampling_key(device: Device, shots: Shots | None, key: Any, owner: str) -> Any:
+    """The key to sample with: ``key`` if given, else one from the device's seed; None without shots."""
+    if shots is None:
+        if key is not None:
+            check_key(key, owner)
+        return None
+    if key is None:
+        return jax.random.key(device.seed if device.seed is not None else 0)
+    return check_key(key, owner)
+
+
 def run_raw(
     bare_tapes: Sequence[Tape], wires: tuple[Any, ...], method: Method | None, max_diff: int | None,
-    cache: bool = True, cachesize: int = 10000,
+    cache: bool = True, cachesize: int = 10000, shots: Shots | None = None, key: Any = None,
 ) -> list[tuple[Any, ...]]:
-    """Raw quantities of coefficient-free tapes, grouped by structure into batched calls."""
-    spec_method: Method = Backprop() if method is None else method
+    """Raw quantities of coefficient-free tapes, grouped by structure into batched calls.
+
+    With shots, the ``r``-th distinct tape of a structure group samples with ``fold_in(key, r)``
+    folded again with the group's index, so every circuit of the batch draws independent samples.
+    """
+    # Not differentiable (method None): the leaves are stopped below, so the rule never runs.
+    spec_method: Method = method if method is not None else (ParamShift() if shots else Backprop())
     tracking = _tracker.tracking()
     groups: dict[Any, list[int]] = {}
     flat: list[tuple[list[Any], Any]] = []
@@ -126,8 +153,8 @@ def run_raw(
         groups.setdefault((treedef, _key(leaves)), []).append(i)
 
     out: list[Any] = [None] * len(bare_tapes)
-    for (treedef, _), members in groups.items():
-        spec = Spec(treedef, wires, spec_method, max_diff, max_diff, tracking)
+    for g, ((treedef, _), members) in enumerate(groups.items()):
+        spec = Spec(treedef, wires, spec_method, max_diff, max_diff, tracking, shots)
         # Identical concrete tapes run once.
         rows: list[int] = []
         row_of: dict[int, int] = {}
@@ -142,17 +169,22 @@ def run_raw(
                 seen[fp] = len(rows)
             row_of[i] = len(rows)
             rows.append(i)
-        if not flat[members[0]][0]:
+        keys: list[Any] = []
+        if shots is not None:
+            group_key = jax.random.fold_in(key, g)
+            keys = [jax.random.fold_in(group_key, r) for r in range(len(rows))]
+        if len(rows) == 1:
+            res = _single(spec)(tuple(flat[rows[0]][0]) + tuple(keys))
+            for i in members:
+                out[i] = res
+            continue
+        columns = [list(col) for col in zip(*(flat[i][0] for i in rows))] + ([keys] if keys else [])
+        if not columns:  # no parameters at all: every row is the same circuit
             res = _single(spec)(())
             for i in members:
                 out[i] = res
             continue
-        if len(rows) == 1:
-            res = _single(spec)(tuple(flat[rows[0]][0]))
-            for i in members:
-                out[i] = res
-            continue
-        stacked = tuple(jnp.stack(col) for col in zip(*(flat[i][0] for i in rows)))
+        stacked = tuple(jnp.stack(col) for col in columns)
         res = _batched(spec)(stacked)
         for i in members:
             r = row_of[i]
@@ -171,6 +203,7 @@ def execute(
     cachesize: int = 10000,
     max_diff: int = 2,
     override_shots: Any = False,
+    key: Any = None,
 ) -> list[jax.Array]:
     """Execute a batch of tapes on a device, differentiably.
 
@@ -192,7 +225,10 @@ def execute(
         cache: evaluate identical (concrete) tapes of the batch once.
         cachesize: the most distinct tapes the cache holds.
         max_diff: the highest derivative order a gradient transform supports; asking for more raises.
-        override_shots: run with this many shots instead of the device's (reserved for sampling).
+        override_shots: run with these shots (an int or a shot vector) instead of the device's; the
+            device is not changed.
+        key: the PRNG key to sample with (default: from the device's seed). Each tape, and each
+            shifted circuit of a gradient, draws from a key folded from it.
 
     Returns:
         One array per tape, in order: its measurements stacked on a leading axis when they share a
@@ -209,25 +245,22 @@ def execute(
         [array([1.])]
     """
     check_interface(interface)
-    method = resolve_method(gradient_fn, gradient_kwargs, mode)
     if not isinstance(device, Device):
         raise TypeError(f"execute: 'device' must be a quantum_jax device, got {device!r}.")
+    shots = device.shots if override_shots in (False, None) else as_shots(override_shots, "execute")
+    method = resolve_method(gradient_fn, gradient_kwargs, mode, shots)
     if isinstance(max_diff, bool) or not isinstance(max_diff, int) or max_diff < 1:
         raise ValueError(f"execute: 'max_diff' must be a positive integer, got {max_diff!r}.")
     if isinstance(cachesize, bool) or not isinstance(cachesize, int) or cachesize < 1:
         raise ValueError(f"execute: 'cachesize' must be a positive integer, got {cachesize!r}.")
-    if override_shots not in (False, None):
-        raise NotImplementedError("execute: 'override_shots' needs finite-shot sampling, which is not supported yet.")
     tapes = list(tapes) if not isinstance(tapes, Tape) else [tapes]
     for t in tapes:
         if not isinstance(t, Tape):
             raise TypeError(f"execute: 'tapes' must hold tapes, got {t!r}.")
+    key = sampling_key(device, shots, key, "execute")
     splits = [t.canonical().split() for t in tapes]
-    raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize)
-    results = []
-    for tape, (_, coeffs), raw in zip(tapes, splits, raws):
-        values = [m.postprocess(r, c) for m, r, c in zip(tape.measurements, raw, coeffs)]
-        results.append(assemble(values))
+    raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize, shots, key)
+    results = [assemble(postprocess(t, raw, c, shots)) for t, (_, c), raw in zip(tapes, splits, raws)]
     if interface == "autograd" and is_concrete(results):
         # PennyLane-style code prints results as NumPy arrays; traced results stay JAX arrays.
         return [np.asarray(r) for r in results]

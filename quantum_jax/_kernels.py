@@ -92,3 +92,10 @@ def apply_operation(state: jax.Array, op: object, axes: Sequence[int]) -> jax.Ar
     if getattr(op, "is_diagonal", False):
         return apply_diagonal(state, op.diagonal(), axes)  # type: ignore[attr-defined]
     return apply_matrix(state, op.matrix().astype(state.dtype), axes)  # type: ignore[attr-defined]
+
+
+def sample_indices(probs: jax.Array, key: jax.Array, shots: int) -> jax.Array:
+    """Draw ``shots`` outcomes from ``probs`` in one vectorized call (inverse CDF, O(len + shots))."""
+    cdf = jnp.cumsum(probs)
+    u = jax.random.uniform(key, (shots,), dtype=cdf.dtype) * cdf[-1]
+    return jnp.minimum(jnp.searchsorted(cdf, u, side="right"), probs.shape[0] - 1)

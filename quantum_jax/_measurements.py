@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _kernels, _recording
 from ._gates import OBSERVABLES
@@ -96,6 +97,10 @@ class MeasurementProcess:
         """Raw quantities (linear in the density matrix) from the final ``state``."""
         raise NotImplementedError
 
+    def sampled(self, sampler: Sampler, index: int) -> Any:
+        """Raw quantities estimated from the samples ``sampler`` draws (this is measurement ``index``)."""
+        raise ValueError(f"{type(self).__name__} cannot be estimated from shots; use a device with shots=None.")
+
     def postprocess(self, raw: Any, coeffs: Any) -> jax.Array:
         """The measurement's value from its raw quantities and Hamiltonian coefficients."""
         return raw
@@ -103,6 +108,88 @@ class MeasurementProcess:
     def shape(self, num_wires: int) -> tuple[int, ...]:
         """The shape of the result on a device with ``num_wires`` wires."""
         raise NotImplementedError
+
+
+def _basis_labels(obs: Any, wires: Sequence[Hashable]) -> dict[Hashable, Any]:
+    """The measurement basis each wire needs: ``"Z"`` for the computational basis."""
+    if obs is None:
+        return {w: "Z" for w in wires}
+    labels: dict[Hashable, Any] = {}
+    for factor in obs.factors():
+        name = type(factor).__name__
+        if name in ("PauliZ", "BasisStateProjector"):
+            label: Any = "Z"
+        elif name in ("PauliX", "PauliY", "Hadamard", "Identity"):
+            label = name
+        else:
+            label = ("matrix", id(factor))  # a general matrix: compatible only with itself
+        for w in factor.wires:
+            if name != "Identity":
+                labels[w] = label
+    return labels
+
+
+class Sampler:
+    """Draws computational-basis samples of the final state for the measurements of one circuit.
+
+    When every measured observable asks for the same basis on each wire (qubit-wise commuting), the
+    state is rotated once and ONE set of full-register samples serves every measurement, so outcomes
+    are correlated as on hardware. Otherwise each measurement term draws its own samples (as separate
+    executions would), from keys folded from ``key``.
+    """
+
+    def __init__(self, state: jax.Array, axes: WireAxes, key: jax.Array, shots: int, units: Sequence[tuple[Any, Sequence[Hashable]]]) -> None:
+        self.state = state
+        self.axes = axes
+        self.key = key
+        self.shots = shots
+        self.wires = tuple(axes)
+        self.real = jnp.finfo(state.dtype).dtype
+        merged: dict[Hashable, Any] = {}
+        self.shared = True
+        gates: list[Any] = []
+        for obs, wires in units:
+            for w, label in _basis_labels(obs, wires).items():
+                if merged.setdefault(w, label) != label:
+                    self.shared = False
+            if obs is not None:
+                gates += [g for g in obs.diagonalizing_gates() if not any(g.wires == h.wires for h in gates)]
+        self._gates = gates
+        self._full: jax.Array | None = None
+
+    def _draw(self, state: jax.Array, key: jax.Array) -> jax.Array:
+        probs = _kernels.marginal_probabilities(state, list(range(state.ndim)))
+        return _kernels.sample_indices(probs, key, self.shots)
+
+    def _extract(self, full: jax.Array, wires: Sequence[Hashable]) -> jax.Array:
+        n = len(self.axes)
+        shifts = jnp.asarray([n - 1 - self.axes[w] for w in wires])
+        bits = (full[:, None] >> shifts) & 1
+        return bits @ (2 ** jnp.arange(len(wires) - 1, -1, -1))
+
+    def indices(self, obs: Any, wires: Sequence[Hashable], tag: tuple[int, int]) -> jax.Array:
+        """Sampled outcome indices over ``wires`` in ``obs``'s eigenbasis (computational if None)."""
+        if self.shared:
+            if self._full is None:
+                state = self.state
+                for g in self._gates:
+                    state = _kernels.apply_operation(state, g, [self.axes[w] for w in g.wires])
+                self._full = self._draw(state, self.key)
+            return self._extract(self._full, wires)
+        state = self.state if obs is None else _rotate(self.state, obs, self.axes)
+        key = jax.random.fold_in(jax.random.fold_in(self.key, tag[0]), tag[1])
+        return self._extract(self._draw(state, key), wires)
+
+
+def sampling_units(measurements: Sequence[MeasurementProcess], wires: Sequence[Hashable]) -> list[tuple[Any, Sequence[Hashable]]]:
+    """``(observable or None, wires)`` for every term each measurement samples."""
+    units: list[tuple[Any, Sequence[Hashable]]] = []
+    for m in measurements:
+        if m.obs is None:
+            units.append((None, m.wires or tuple(wires)))
+        else:
+            units += [(o, o.wires) for o in _term_ops(m.obs)]
+    return units
 
 
 def _term_ops(obs: Observable) -> tuple[Observable, ...]:
@@ -116,6 +203,13 @@ class ExpectationMP(MeasurementProcess):
         return jnp.stack(
             [_kernels.expectation(state, _apply_observable(state, o, axes)) for o in _term_ops(self.obs)]
         )
+
+    def sampled(self, sampler: Sampler, index: int) -> jax.Array:
+        means = []
+        for j, o in enumerate(_term_ops(self.obs)):
+            idx = sampler.indices(o, o.wires, (index, j))
+            means.append(jnp.mean(jnp.asarray(o.eigvals(), sampler.real)[idx]))
+        return jnp.stack(means)
 
     def postprocess(self, raw: jax.Array, coeffs: Any) -> jax.Array:
         return raw[0] if coeffs is None else jnp.dot(jnp.asarray(coeffs, raw.dtype), raw)
@@ -133,6 +227,17 @@ class VarianceMP(MeasurementProcess):
         flat = jnp.stack([jnp.ravel(a) for a in applied])
         gram = jnp.real(jnp.conj(flat) @ flat.T)
         return means, gram
+
+    def sampled(self, sampler: Sampler, index: int) -> tuple[jax.Array, jax.Array]:
+        terms = _term_ops(self.obs)
+        if len(terms) != 1:
+            raise ValueError(
+                "var of a Hamiltonian cannot be estimated from shots (its terms need not commute); "
+                "measure the terms' expvals, or use shots=None."
+            )
+        idx = sampler.indices(terms[0], terms[0].wires, (index, 0))
+        e = jnp.asarray(terms[0].eigvals(), sampler.real)[idx]
+        return jnp.mean(e)[None], jnp.mean(e**2)[None, None]
 
     def postprocess(self, raw: tuple[jax.Array, jax.Array], coeffs: Any) -> jax.Array:
         means, gram = raw
@@ -154,8 +259,58 @@ class ProbabilityMP(MeasurementProcess):
         wires = self.measured_wires or tuple(axes)
         return _kernels.marginal_probabilities(state, [axes[w] for w in wires])
 
+    def sampled(self, sampler: Sampler, index: int) -> jax.Array:
+        wires = self.measured_wires or sampler.wires
+        idx = sampler.indices(self.obs, wires, (index, 0))
+        return jnp.bincount(idx, length=2 ** len(wires)).astype(sampler.real) / sampler.shots
+
     def shape(self, num_wires: int) -> tuple[int, ...]:
         return (2 ** (len(self.measured_wires) or num_wires),)
+
+
+class SampleMP(MeasurementProcess):
+    """Samples: an observable's eigenvalues, or the bits of ``wires``; built by :func:`sample`."""
+
+    differentiable = False
+
+    def raw(self, state: jax.Array, axes: WireAxes) -> jax.Array:
+        raise ValueError("sample() needs a device with shots; create it with qml.device(..., shots=N).")
+
+    def sampled(self, sampler: Sampler, index: int) -> jax.Array:
+        wires = self.measured_wires or sampler.wires
+        idx = sampler.indices(self.obs, wires, (index, 0))
+        if self.obs is not None:
+            return jnp.asarray(self.obs.eigvals(), sampler.real)[idx]
+        return (idx[:, None] >> jnp.arange(len(wires) - 1, -1, -1)) & 1
+
+    def shape(self, num_wires: int) -> tuple[int, ...]:
+        return (-1,) if self.obs is not None else (-1, len(self.wires) or num_wires)
+
+
+class CountsMP(MeasurementProcess):
+    """How often each outcome occurred: ``{bitstring or eigenvalue: count}``; built by :func:`counts`."""
+
+    differentiable = False
+
+    def raw(self, state: jax.Array, axes: WireAxes) -> jax.Array:
+        raise ValueError("counts() needs a device with shots; create it with qml.device(..., shots=N).")
+
+    def sampled(self, sampler: Sampler, index: int) -> jax.Array:
+        wires = self.measured_wires or sampler.wires
+        return jnp.bincount(sampler.indices(self.obs, wires, (index, 0)), length=2 ** len(wires))
+
+    def postprocess(self, raw: jax.Array, coeffs: Any) -> dict[Any, jax.Array]:
+        if self.obs is None:
+            k = int(np.log2(raw.shape[-1]))
+            return {format(i, f"0{k}b"): raw[..., i] for i in range(raw.shape[-1])}
+        eig = np.asarray(self.obs.eigvals())
+        out: dict[Any, jax.Array] = {}
+        for value in np.unique(np.round(eig, 12)):
+            out[float(value)] = jnp.sum(raw[..., np.isclose(eig, value)], axis=-1)
+        return out
+
+    def shape(self, num_wires: int) -> tuple[int, ...]:
+        return ()
 
 
 class StateMP(MeasurementProcess):
@@ -165,6 +320,9 @@ class StateMP(MeasurementProcess):
 
     def raw(self, state: jax.Array, axes: WireAxes) -> jax.Array:
         return jnp.reshape(state, (-1,))
+
+    def sampled(self, sampler: Sampler, index: int) -> jax.Array:
+        raise ValueError("state() is not available with shots (hardware cannot return it); use shots=None.")
 
     def shape(self, num_wires: int) -> tuple[int, ...]:
         return (2**num_wires,)
@@ -274,3 +432,50 @@ def density_matrix(wires: Any) -> DensityMatrixMP:
         (0,)
     """
     return DensityMatrixMP(None, as_wires(wires, "density_matrix"))
+
+
+def _diagonalizable(fn_name: str, op: Any) -> Observable:
+    op = _obs_arg(fn_name, op)
+    if isinstance(op, Hamiltonian):
+        raise ValueError(
+            f"{fn_name}: a Hamiltonian's terms need not share an eigenbasis, so it cannot be sampled as one "
+            "observable; sample its terms, or measure expval."
+        )
+    return op
+
+
+@_MeasurementFunction
+def sample(op: Observable | None = None, wires: Any = None) -> SampleMP:
+    """Samples of an observable's eigenvalues, or of the computational-basis bits of ``wires``.
+
+    Needs a device with shots. Without arguments, samples every device wire.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.sample(qml.PauliZ(0))
+        SampleMP(obs=PauliZ(wires=[0]), wires=())
+    """
+    if op is not None:
+        if wires is not None:
+            raise ValueError("sample: pass either an observable or 'wires', not both.")
+        return SampleMP(_diagonalizable("sample", op))
+    return SampleMP(None, () if wires is None else as_wires(wires, "sample"))
+
+
+@_MeasurementFunction
+def counts(op: Observable | None = None, wires: Any = None) -> CountsMP:
+    """Counts of each outcome: bitstrings of ``wires``, or an observable's eigenvalues.
+
+    Every possible outcome is a key (zero counts included), so the result has a fixed structure under
+    ``jit``. Needs a device with shots.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.counts(wires=[0, 1]).wires
+        (0, 1)
+    """
+    if op is not None:
+        if wires is not None:
+            raise ValueError("counts: pass either an observable or 'wires', not both.")
+        return CountsMP(_diagonalizable("counts", op))
+    return CountsMP(None, () if wires is None else as_wires(wires, "counts"))

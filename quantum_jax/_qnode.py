@@ -11,10 +11,12 @@ import numpy as np
 
 from . import _recording
 from ._device import Device
-from ._execute import check_interface, resolve_method, run_raw
+from ._execute import check_interface, resolve_method, run_raw, sampling_key
 from ._measurements import MeasurementProcess
 from ._methods import Backprop
 from ._operation import Operation, is_concrete
+from ._shots import as_shots
+from ._simulator import postprocess
 from ._tape import Tape
 
 _DIFF_METHODS = ("best", "backprop", "adjoint", "device", "parameter-shift", "param_shift", "finite-diff",
@@ -50,7 +52,8 @@ class QNode:
         device: the device to run on.
         interface: ``"auto"`` (NumPy results when called with ``quantum_jax.numpy`` tensors),
             ``"autograd"`` (NumPy results when concrete) or ``"jax"`` (always JAX arrays).
-        diff_method: ``"best"`` (backprop for exact simulation), ``"backprop"``, ``"adjoint"``,
+        diff_method: ``"best"`` (backprop for exact simulation, parameter-shift with shots),
+            ``"backprop"``, ``"adjoint"``,
             ``"parameter-shift"``, ``"finite-diff"``, or ``None`` (not differentiable).
         max_diff: the highest derivative order parameter-shift or finite-diff support
             (``None``: unlimited).
@@ -121,17 +124,19 @@ class QNode:
         self._container = type(out)
         return Tape(ops, returned)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, shots: Any = False, key: Any = None, **kwargs: Any) -> Any:
+        """Run the circuit; ``shots=`` overrides the device's shots and ``key=`` is the sampling key."""
         tape = self.construct(args, kwargs)
         self.tape = tape
-        bare, coeffs = tape.split()
+        shot_spec = self.device.shots if shots is False else as_shots(shots, "QNode")
         method = self.method
-        if isinstance(method, Backprop) or method is None:
-            max_diff = None
-        else:
-            max_diff = self.max_diff
-        (raw,) = run_raw([bare], self.device.wires, method, max_diff, self.cache)
-        values = [m.postprocess(r, c) for m, r, c in zip(tape.measurements, raw, coeffs)]
+        if shot_spec is not None and self.diff_method == "best":
+            method = resolve_method("best", self.gradient_kwargs, "best", shot_spec)
+        max_diff = None if isinstance(method, Backprop) or method is None else self.max_diff
+        key = sampling_key(self.device, shot_spec, key, "QNode")
+        bare, coeffs = tape.split()
+        (raw,) = run_raw([bare], self.device.wires, method, max_diff, self.cache, shots=shot_spec, key=key)
+        values = postprocess(tape, raw, coeffs, shot_spec)
         result: Any = values[0] if self._single else tuple(values)
         if _wants_numpy(self.interface, args, kwargs):
             result = to_numpy_if_concrete(result)

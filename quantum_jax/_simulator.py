@@ -14,6 +14,8 @@ import jax.numpy as jnp
 
 from . import _kernels
 from ._device import check_memory
+from ._measurements import Sampler, sampling_units
+from ._shots import Shots
 from ._tape import Tape
 from ._wires import Wires
 
@@ -85,12 +87,44 @@ def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Arra
     return state
 
 
-def simulate_raw(tape: Tape, wires: Sequence[Hashable] | None = None) -> tuple[Any, ...]:
-    """Each measurement's raw quantities (see ``_measurements``), for the gradient rules."""
+def simulate_raw(
+    tape: Tape, wires: Sequence[Hashable] | None = None, shots: Shots | None = None, key: Any = None
+) -> tuple[Any, ...]:
+    """Each measurement's raw quantities (see ``_measurements``), for the gradient rules.
+
+    With ``shots`` they are estimated from samples (see :class:`~quantum_jax._measurements.Sampler`);
+    bin ``b`` of a shot vector samples with ``fold_in(key, b)`` and gives, per measurement, a tuple
+    over bins.
+    """
     wires = resolve_wires(tape, wires)
     state = final_state(tape, wires)
     axes = {w: i for i, w in enumerate(wires)}
-    return tuple(m.raw(state, axes) for m in tape.measurements)
+    if shots is None:
+        return tuple(m.raw(state, axes) for m in tape.measurements)
+    units = sampling_units(tape.measurements, wires)
+    per_bin = []
+    for b, count in enumerate(shots.bins):
+        sampler = Sampler(state, axes, jax.random.fold_in(key, b), count, units)
+        per_bin.append([m.sampled(sampler, i) for i, m in enumerate(tape.measurements)])
+    if not shots.vector:
+        return tuple(per_bin[0])
+    return tuple(tuple(b[i] for b in per_bin) for i in range(len(tape.measurements)))
+
+
+def postprocess(tape: Tape, raws: Sequence[Any], coeffs: Sequence[Any], shots: Shots | None = None) -> list[Any]:
+    """Measurement values from raw quantities; a shot vector stacks bins when their shapes agree."""
+    out = []
+    for m, r, c in zip(tape.measurements, raws, coeffs):
+        if shots is not None and shots.vector:
+            values = [m.postprocess(rb, c) for rb in r]
+            shapes = {jnp.shape(v) for v in values if not isinstance(v, dict)}
+            if len(shapes) == 1 and not isinstance(values[0], dict):
+                out.append(jnp.stack(values))
+            else:
+                out.append(tuple(values))
+        else:
+            out.append(m.postprocess(r, c))
+    return out
 
 
 def simulate(tape: Tape, wires: Sequence[Hashable] | None = None) -> tuple[jax.Array, ...]:
@@ -111,5 +145,4 @@ def simulate(tape: Tape, wires: Sequence[Hashable] | None = None) -> tuple[jax.A
         1.0
     """
     bare, coeffs = tape.split()
-    raws = simulate_raw(bare, wires)
-    return tuple(m.postprocess(r, c) for m, r, c in zip(tape.measurements, raws, coeffs))
+    return tuple(postprocess(tape, simulate_raw(bare, wires), coeffs))
