@@ -42,7 +42,7 @@ class Spec:
     Attributes:
         treedef: the structure of the coefficient-free tape (see ``Tape.split``).
         wires: the device's wire order.
-        method: how to differentiate.
+        method: how to differentiate (``None``: differentiating raises).
         max_diff: the highest derivative order allowed (``None``: unlimited).
         order: derivative orders still available at this level.
         tracking: whether counting callbacks are inserted.
@@ -51,7 +51,7 @@ class Spec:
 
     treedef: Any
     wires: tuple[Hashable, ...]
-    method: Method
+    method: Method | None
     max_diff: int | None = None
     order: int | None = None
     tracking: bool = False
@@ -89,7 +89,10 @@ def circuit_function(spec: Spec) -> Callable[[Leaves], Raws]:
     def f(leaves: Leaves) -> Raws:
         return _simulate(spec, leaves)
 
-    rule = _adjoint_rule if isinstance(spec.method, Adjoint) else _shift_rule
+    if spec.method is None:
+        rule: Any = _no_derivative_rule
+    else:
+        rule = _adjoint_rule if isinstance(spec.method, Adjoint) else _shift_rule
     f.defjvp(functools.partial(rule, spec), symbolic_zeros=True)
     return f
 
@@ -116,25 +119,37 @@ def _check_differentiable(tape: Tape, what: str) -> None:
             )
 
 
-def _leaf_terms(
-    method: Method, tape: Tape, recipes: list[Recipe | None], i: int, leaf: Any, t: Any
-) -> list[tuple[Any, Any, Any]]:
-    """``(weight, tangent component, shifted leaf or None for unshifted)`` terms for leaf ``i``."""
+@dataclasses.dataclass(frozen=True)
+class _Term:
+    """One evaluation of a derivative recipe: ``weight * component * f(leaf -> mult * leaf + add)``."""
+
+    leaf: int
+    weight: float
+    component: Any  # the tangent's (real or imaginary part of an) element this term scales
+    mult: float = 1.0
+    add: Any = 0.0  # a float, or an array shaped like the leaf
+
+    @property
+    def unshifted(self) -> bool:
+        return self.mult == 1.0 and np.all(np.asarray(self.add) == 0)
+
+
+def _leaf_terms(method: Method, tape: Tape, recipes: list[Recipe | None], i: int, leaf: Any, t: Any) -> list[_Term]:
     recipe = recipes[i]
-    if np.ndim(leaf) == 0 and not jnp.iscomplexobj(leaf) and recipe is not None:
-        return [(c, t, None if (a == 1.0 and s == 0.0) else a * leaf + s) for c, a, s in recipe]
+    if jnp.ndim(leaf) == 0 and not jnp.iscomplexobj(leaf) and recipe is not None:
+        return [_Term(i, c, t, a, s) for c, a, s in recipe]
     if recipe is None:
         recipe = fallback_recipe(method, describe_leaf(tape, i))  # type: ignore[arg-type]
-    leaf = jnp.asarray(leaf)
-    t = jnp.asarray(t)
-    parts = [(1.0, jnp.real)] + ([(1j, jnp.imag)] if jnp.iscomplexobj(leaf) else [])
+    shape, size = jnp.shape(leaf), int(np.prod(jnp.shape(leaf)))
+    flat_t = jnp.ravel(jnp.asarray(t))
+    units = [(1.0, jnp.real)] + ([(1j, jnp.imag)] if jnp.iscomplexobj(leaf) else [])
     terms = []
-    for e in range(leaf.size):
-        for unit, part in parts:
-            basis = jnp.zeros(leaf.size, leaf.dtype).at[e].set(unit).reshape(leaf.shape)
-            component = part(jnp.ravel(t)[e])
+    for e in range(size):
+        for unit, part in units:
+            basis = np.zeros(size, dtype=complex if unit == 1j else float)
+            basis[e] = unit
             for c, _, s in recipe:
-                terms.append((c, component, None if s == 0.0 else leaf + s * basis))
+                terms.append(_Term(i, c, part(flat_t[e]), 1.0, s * basis.reshape(shape)))
     return terms
 
 
@@ -146,41 +161,58 @@ def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> 
     if not active:
         return out, jax.tree_util.tree_map(jnp.zeros_like, out)
     _check_order(spec)
-    tape = jax.tree_util.tree_unflatten(spec.treedef, list(_split_key(spec, leaves)[0]))
+    tape_leaves, key = _split_key(spec, leaves)
+    tape = jax.tree_util.tree_unflatten(spec.treedef, list(tape_leaves))
     _check_differentiable(tape, type(spec.method).__name__)
-    recipes = leaf_recipes(spec.method, tape) + [None] * (spec.shots is not None)
+    recipes = leaf_recipes(spec.method, tape)
 
-    unshifted: Any = 0.0
-    rows: list[tuple[int, Any]] = []
-    weights: list[Any] = []
-    for i in active:
-        for c, component, shifted in _leaf_terms(spec.method, tape, recipes, i, leaves[i], tans[i]):
-            if shifted is None:
-                unshifted = unshifted + c * component
-            else:
-                rows.append((i, shifted))
-                weights.append(c * component)
+    terms = [term for i in active for term in _leaf_terms(spec.method, tape, recipes, i, leaves[i], tans[i])]
+    shifted = [term for term in terms if not term.unshifted]
+    unshifted: Any = sum(term.weight * term.component for term in terms if term.unshifted)
 
-    def tangent_of(o: Any, s: Any = None) -> Any:
+    def combine(o: Any, s: Any = None) -> Any:
         t = unshifted * o
         if s is not None:
-            w = jnp.stack(weights).astype(o.dtype)
+            w = jnp.stack([term.weight * term.component for term in shifted]).astype(o.dtype)
             t = t + jnp.tensordot(w, s, axes=1)
         return jnp.broadcast_to(t, o.shape).astype(o.dtype)
 
-    if not rows:
-        return out, jax.tree_util.tree_map(tangent_of, out)
-    columns = leaves[:-1] if spec.shots is not None else leaves
-    stacked = tuple(
-        jnp.stack([jnp.asarray(new) if i == j else jnp.asarray(leaf) for i, new in rows])
-        for j, leaf in enumerate(columns)
-    )
-    if spec.shots is not None:
+    if not shifted:
+        return out, jax.tree_util.tree_map(combine, out)
+    # Row r changes one leaf to ``mult * leaf + add``; each column is built with O(1) operations
+    # from static arrays, so the batch costs O(leaves), not O(rows x leaves), to trace.
+    rows = len(shifted)
+    columns = []
+    for j, leaf in enumerate(tape_leaves):
+        mine = [r for r, term in enumerate(shifted) if term.leaf == j]
+        leaf = jnp.asarray(leaf)
+        if not mine:
+            columns.append(jnp.broadcast_to(leaf, (rows, *leaf.shape)))
+            continue
+        mult = np.ones((rows,) + (1,) * leaf.ndim)
+        add = np.zeros((rows, *leaf.shape), dtype=np.result_type(float, *[np.asarray(shifted[r].add).dtype for r in mine]))
+        for r in mine:
+            mult[r] = shifted[r].mult
+            add[r] = shifted[r].add
+        dtype = jnp.result_type(leaf, float) if not np.iscomplexobj(add) else jnp.result_type(leaf, complex)
+        columns.append(leaf.astype(dtype)[None] * jnp.asarray(mult, dtype) + jnp.asarray(add, dtype))
+    if key is not None:
         # Every shifted circuit draws its own samples, from keys folded from the call's key.
-        stacked += (jax.vmap(lambda r: jax.random.fold_in(leaves[-1], r))(jnp.arange(1, len(rows) + 1)),)
-    _tracker.count_batch(len(rows))
-    shifted_out = jax.vmap(circuit_function(spec.lower()))(stacked)
-    return out, jax.tree_util.tree_map(tangent_of, out, shifted_out)
+        columns.append(jax.vmap(lambda r: jax.random.fold_in(key, r))(jnp.arange(1, rows + 1)))
+    _tracker.count_batch(rows)
+    shifted_out = jax.vmap(circuit_function(spec.lower()))(tuple(columns))
+    return out, jax.tree_util.tree_map(combine, out, shifted_out)
+
+
+def _no_derivative_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:
+    (leaves,), (tans,) = primals, tangents
+    if any(not _is_zero(t) for t in tans):
+        raise ValueError(
+            "this circuit was created with diff_method=None (gradient_fn=None) and is not differentiable; "
+            "choose a method such as 'best', 'parameter-shift' or 'adjoint'."
+        )
+    out = circuit_function(spec)(leaves)
+    return out, jax.tree_util.tree_map(jnp.zeros_like, out)
 
 
 def _adjoint_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:

@@ -13,7 +13,7 @@ import numpy as np
 from . import _tracker
 from ._core import Spec, circuit_function
 from ._device import Device
-from ._methods import Adjoint, Backprop, Method, ParamShift, method_from_kwargs
+from ._methods import Adjoint, Backprop, FiniteDiff, Method, ParamShift, method_from_kwargs
 from ._operation import is_concrete
 from ._shots import Shots, as_shots, check_key
 from ._simulator import postprocess
@@ -120,6 +120,17 @@ def assemble(results: Sequence[jax.Array]) -> jax.Array:
     return jnp.concatenate([jnp.ravel(r) for r in results])
 
 
+def split_for(tape: Tape, method: Method | None, shots: Shots | None) -> tuple[Tape, tuple[Any, ...]]:
+    """Take Hamiltonian coefficients out of the circuit function where its rule needs raw quantities
+    that are linear in the state (shift rules, sampling term by term); JAX's chain rule then
+    differentiates the coefficients exactly. Backprop and adjoint keep them inside: adjoint then
+    sweeps one ``lambda = H psi`` instead of one per term."""
+    tape = tape.canonical()
+    if shots is not None or isinstance(method, (ParamShift, FiniteDiff)):
+        return tape.split()
+    return tape, (None,) * len(tape.measurements)
+
+
 def sampling_key(device: Device, shots: Shots | None, key: Any, owner: str) -> Any:
     """The key to sample with: ``key`` if given, else one from the device's seed; None without shots."""
     if shots is None:
@@ -140,28 +151,25 @@ def run_raw(
     With shots, the ``r``-th distinct tape of a structure group samples with ``fold_in(key, r)``
     folded again with the group's index, so every circuit of the batch draws independent samples.
     """
-    # Not differentiable (method None): the leaves are stopped below, so the rule never runs.
-    spec_method: Method = method if method is not None else (ParamShift() if shots else Backprop())
     tracking = _tracker.tracking()
     groups: dict[Any, list[int]] = {}
     flat: list[tuple[list[Any], Any]] = []
     for i, tape in enumerate(bare_tapes):
         leaves, treedef = jax.tree_util.tree_flatten(tape)
-        if method is None:
-            leaves = [jax.lax.stop_gradient(x) for x in leaves]
         flat.append((leaves, treedef))
         groups.setdefault((treedef, _key(leaves)), []).append(i)
 
     out: list[Any] = [None] * len(bare_tapes)
     for g, ((treedef, _), members) in enumerate(groups.items()):
-        spec = Spec(treedef, wires, spec_method, max_diff, max_diff, tracking, shots)
+        spec = Spec(treedef, wires, method, max_diff, max_diff, tracking, shots)
         # Identical concrete tapes run once.
         rows: list[int] = []
         row_of: dict[int, int] = {}
         seen: dict[bytes, int] = {}
         for i in members:
             leaves = flat[i][0]
-            if cache and len(seen) < cachesize and is_concrete(leaves):
+            # With shots every tape draws its own samples, as separate executions on hardware would.
+            if cache and shots is None and len(seen) < cachesize and is_concrete(leaves):
                 fp = _fingerprint(leaves)
                 if fp in seen:
                     row_of[i] = seen[fp]
@@ -222,7 +230,8 @@ def execute(
             backward pass; gradient transforms only run backward.
         gradient_kwargs: options of the gradient transform (``shifts``, ``gradient_recipes``, ``h``,
             ``approx_order``, ``strategy``).
-        cache: evaluate identical (concrete) tapes of the batch once.
+        cache: evaluate identical (concrete) tapes of the batch once (exact simulation only: with
+            shots every tape draws its own samples).
         cachesize: the most distinct tapes the cache holds.
         max_diff: the highest derivative order a gradient transform supports; asking for more raises.
         override_shots: run with these shots (an int or a shot vector) instead of the device's; the
@@ -232,7 +241,7 @@ def execute(
 
     Returns:
         One array per tape, in order: its measurements stacked on a leading axis when they share a
-        shape, else concatenated flat.
+        shape, else concatenated flat; with a shot vector, one such result per bin on a leading axis.
 
     Raises:
         ValueError: for an unknown or unsupported ``gradient_fn``, ``interface`` or ``mode``.
@@ -247,7 +256,8 @@ def execute(
     check_interface(interface)
     if not isinstance(device, Device):
         raise TypeError(f"execute: 'device' must be a quantum_jax device, got {device!r}.")
-    shots = device.shots if override_shots in (False, None) else as_shots(override_shots, "execute")
+    no_override = override_shots is None or override_shots is False
+    shots = device.shots if no_override else as_shots(override_shots, "execute")
     method = resolve_method(gradient_fn, gradient_kwargs, mode, shots)
     if isinstance(max_diff, bool) or not isinstance(max_diff, int) or max_diff < 1:
         raise ValueError(f"execute: 'max_diff' must be a positive integer, got {max_diff!r}.")
@@ -258,9 +268,16 @@ def execute(
         if not isinstance(t, Tape):
             raise TypeError(f"execute: 'tapes' must hold tapes, got {t!r}.")
     key = sampling_key(device, shots, key, "execute")
-    splits = [t.canonical().split() for t in tapes]
+    splits = [split_for(t, method, shots) for t in tapes]
     raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize, shots, key)
-    results = [assemble(postprocess(t, raw, c, shots)) for t, (_, c), raw in zip(tapes, splits, raws)]
+    results = []
+    for t, (_, c), raw in zip(tapes, splits, raws):
+        values = postprocess(t, raw, c, shots)
+        if shots is not None and shots.vector and not any(isinstance(v, (tuple, dict)) for v in values):
+            # A shot vector puts the bins first: one assembled result per bin.
+            results.append(jnp.stack([assemble([v[b] for v in values]) for b in range(len(shots.bins))]))
+        else:
+            results.append(assemble(values))
     if interface == "autograd" and is_concrete(results):
         # PennyLane-style code prints results as NumPy arrays; traced results stay JAX arrays.
         return [np.asarray(r) for r in results]

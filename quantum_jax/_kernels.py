@@ -12,6 +12,25 @@ import jax.numpy as jnp
 import numpy as np
 
 
+def _parts(state: jax.Array, axes: Sequence[int]) -> list[jax.Array]:
+    """The ``2^k`` slices of the state with the bits of ``axes`` fixed (axes[0] most significant).
+
+    Each slice keeps every dimension (size 1 on ``axes``) so they recombine by concatenation.
+    """
+    parts = [state]
+    for a in axes:
+        parts = [jax.lax.slice_in_dim(p, b, b + 1, axis=a) for p in parts for b in (0, 1)]
+    return parts
+
+
+def _combine(parts: Sequence[jax.Array], axes: Sequence[int]) -> jax.Array:
+    """Inverse of :func:`_parts`."""
+    parts = list(parts)
+    for a in reversed(axes):
+        parts = [jnp.concatenate(parts[i : i + 2], axis=a) for i in range(0, len(parts), 2)]
+    return parts[0]
+
+
 def apply_matrix(state: jax.Array, matrix: jax.Array, axes: Sequence[int]) -> jax.Array:
     """Contract a ``(2^k, 2^k)`` matrix with the state's ``axes``."""
     k = len(axes)
@@ -50,14 +69,11 @@ def apply_permutation(
     k = len(axes)
     if phases is None and tuple(permutation) == tuple(range(2**k)):
         return state
-    front = jnp.moveaxis(state, tuple(axes), tuple(range(k)))
-    rest = front.shape[k:]
-    flat = jnp.reshape(front, (2**k, -1))
-    flat = flat[np.asarray(permutation)]
+    parts = _parts(state, axes)
+    out = [parts[p] for p in permutation]
     if phases is not None:
-        flat = flat * jnp.asarray(np.asarray(phases), dtype=state.dtype)[:, None]
-    front = jnp.reshape(flat, (2,) * k + rest)
-    return jnp.moveaxis(front, tuple(range(k)), tuple(axes))
+        out = [o if ph == 1 else o * jnp.asarray(ph, state.dtype) for o, ph in zip(out, phases)]
+    return _combine(out, axes)
 
 
 def marginal_probabilities(state: jax.Array, axes: Sequence[int]) -> jax.Array:
@@ -84,14 +100,18 @@ def expectation(state: jax.Array, applied: jax.Array) -> jax.Array:
     return jnp.real(jnp.vdot(state, applied))
 
 
-def apply_operation(state: jax.Array, op: object, axes: Sequence[int]) -> jax.Array:
-    """Apply ``op`` by the data it declares: a permutation (with phases), a diagonal or a matrix."""
+def apply_operation(state: jax.Array, op: object, axes: Sequence[int], data: jax.Array | None = None) -> jax.Array:
+    """Apply ``op`` by the data it declares: a permutation (with phases), a diagonal or a matrix.
+
+    ``data``, when given, is the op's diagonal or matrix computed beforehand (see ``gate_data``).
+    """
     perm = getattr(op, "permutation", None)
     if perm is not None:
         return apply_permutation(state, perm, getattr(op, "phases", None), axes)
     if getattr(op, "is_diagonal", False):
-        return apply_diagonal(state, op.diagonal(), axes)  # type: ignore[attr-defined]
-    return apply_matrix(state, op.matrix().astype(state.dtype), axes)  # type: ignore[attr-defined]
+        return apply_diagonal(state, op.diagonal() if data is None else data, axes)  # type: ignore[attr-defined]
+    matrix = op.matrix() if data is None else data  # type: ignore[attr-defined]
+    return apply_matrix(state, matrix.astype(state.dtype), axes)
 
 
 def sample_indices(probs: jax.Array, key: jax.Array, shots: int) -> jax.Array:

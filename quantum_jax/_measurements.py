@@ -19,15 +19,43 @@ import numpy as np
 from . import _kernels, _recording
 from ._gates import OBSERVABLES
 from ._observables import Hamiltonian, Observable
+from ._operation import is_concrete
 from ._wires import Wires, as_wires
 
 WireAxes = Mapping[Hashable, int]
 
 
 def _apply_observable(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.Array:
+    """``O|state>``; a Hamiltonian with coefficients is applied as the sum of its terms."""
+    if isinstance(obs, Hamiltonian):
+        coeffs = jnp.asarray(obs.coeffs)
+        total = None
+        for c, term in zip(coeffs, obs.ops):
+            part = c.astype(state.dtype) * _apply_observable(state, term, axes)
+            total = part if total is None else total + part
+        return total
     for factor in obs.factors():
         state = _kernels.apply_operation(state, factor, [axes[w] for w in factor.wires])
     return state
+
+
+def _diagonal(obs: Observable, axes: WireAxes, ndim: int) -> jax.Array | None:
+    """``O``'s diagonal broadcast against the state, or ``None`` when ``O`` is not diagonal."""
+    if isinstance(obs, Hamiltonian):
+        diags = [_diagonal(o, axes, ndim) for o in obs.ops]
+        if any(d is None for d in diags):
+            return None
+        return sum(c * d for c, d in zip(jnp.asarray(obs.coeffs), diags))  # type: ignore[operator]
+    total: Any = None
+    for f in obs.factors():
+        identity = f.permutation is not None and f.phases is None and tuple(f.permutation) == tuple(range(len(f.permutation)))
+        if identity:
+            continue
+        if not f.is_diagonal:
+            return None
+        d = _kernels._broadcast_to_axes(jnp.real(f.diagonal()), [axes[w] for w in f.wires], ndim)
+        total = d if total is None else total * d
+    return jnp.ones((1,) * ndim) if total is None else total
 
 
 def _rotate(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.Array:
@@ -122,7 +150,9 @@ def _basis_labels(obs: Any, wires: Sequence[Hashable]) -> dict[Hashable, Any]:
         elif name in ("PauliX", "PauliY", "Hadamard", "Identity"):
             label = name
         else:
-            label = ("matrix", id(factor))  # a general matrix: compatible only with itself
+            # A general matrix shares a basis only with the same matrix (compared when concrete).
+            mat = factor.matrix()
+            label = ("matrix", np.asarray(mat).tobytes()) if is_concrete(mat) else ("matrix", id(factor))
         for w in factor.wires:
             if name != "Identity":
                 labels[w] = label
@@ -132,77 +162,100 @@ def _basis_labels(obs: Any, wires: Sequence[Hashable]) -> dict[Hashable, Any]:
 class Sampler:
     """Draws computational-basis samples of the final state for the measurements of one circuit.
 
-    When every measured observable asks for the same basis on each wire (qubit-wise commuting), the
-    state is rotated once and ONE set of full-register samples serves every measurement, so outcomes
-    are correlated as on hardware. Otherwise each measurement term draws its own samples (as separate
-    executions would), from keys folded from ``key``.
+    Measurement terms are grouped greedily into qubit-wise commuting groups (every wire measured in
+    one basis within a group). Each group rotates the state once and draws ONE set of full-register
+    samples that all its terms share, so their outcomes are correlated as on hardware; different
+    groups draw independently (as separate executions would), from keys folded from ``key``.
     """
 
-    def __init__(self, state: jax.Array, axes: WireAxes, key: jax.Array, shots: int, units: Sequence[tuple[Any, Sequence[Hashable]]]) -> None:
+    def __init__(
+        self, state: jax.Array, axes: WireAxes, key: jax.Array, shots: int,
+        units: Sequence[tuple[tuple[int, int], Any, Sequence[Hashable]]],
+    ) -> None:
         self.state = state
         self.axes = axes
         self.key = key
         self.shots = shots
         self.wires = tuple(axes)
         self.real = jnp.finfo(state.dtype).dtype
-        merged: dict[Hashable, Any] = {}
-        self.shared = True
-        gates: list[Any] = []
-        for obs, wires in units:
-            for w, label in _basis_labels(obs, wires).items():
-                if merged.setdefault(w, label) != label:
-                    self.shared = False
+        self._groups: list[dict[Hashable, Any]] = []
+        self._group_obs: list[list[Any]] = []
+        self._group_of: dict[tuple[int, int], int] = {}
+        for tag, obs, wires in units:
+            labels = _basis_labels(obs, wires)
+            for g, merged in enumerate(self._groups):
+                if all(merged.get(w, label) == label for w, label in labels.items()):
+                    merged.update(labels)
+                    break
+            else:
+                g = len(self._groups)
+                self._groups.append(dict(labels))
+                self._group_obs.append([])
             if obs is not None:
-                gates += [g for g in obs.diagonalizing_gates() if not any(g.wires == h.wires for h in gates)]
-        self._gates = gates
-        self._full: jax.Array | None = None
+                self._group_obs[g].append(obs)
+            self._group_of[tag] = g
+        self._draws: dict[int, jax.Array] = {}
 
-    def _draw(self, state: jax.Array, key: jax.Array) -> jax.Array:
-        probs = _kernels.marginal_probabilities(state, list(range(state.ndim)))
-        return _kernels.sample_indices(probs, key, self.shots)
+    def _draw(self, g: int) -> jax.Array:
+        if g not in self._draws:
+            state = self.state
+            done: set[Any] = set()
+            for obs in self._group_obs[g]:
+                for factor in obs.factors():
+                    if tuple(factor.wires) in done:  # factors on shared wires agree, by grouping
+                        continue
+                    done.add(tuple(factor.wires))
+                    for gate in factor.diagonalizing_gates():
+                        state = _kernels.apply_operation(state, gate, [self.axes[w] for w in gate.wires])
+            probs = _kernels.marginal_probabilities(state, list(range(state.ndim)))
+            self._draws[g] = _kernels.sample_indices(probs, jax.random.fold_in(self.key, g), self.shots)
+        return self._draws[g]
 
-    def _extract(self, full: jax.Array, wires: Sequence[Hashable]) -> jax.Array:
+    def indices(self, obs: Any, wires: Sequence[Hashable], tag: tuple[int, int]) -> jax.Array:
+        """Sampled outcome indices over ``wires`` (in ``obs``'s eigenbasis) for the term ``tag``."""
+        full = self._draw(self._group_of[tag])
         n = len(self.axes)
         shifts = jnp.asarray([n - 1 - self.axes[w] for w in wires])
         bits = (full[:, None] >> shifts) & 1
         return bits @ (2 ** jnp.arange(len(wires) - 1, -1, -1))
 
-    def indices(self, obs: Any, wires: Sequence[Hashable], tag: tuple[int, int]) -> jax.Array:
-        """Sampled outcome indices over ``wires`` in ``obs``'s eigenbasis (computational if None)."""
-        if self.shared:
-            if self._full is None:
-                state = self.state
-                for g in self._gates:
-                    state = _kernels.apply_operation(state, g, [self.axes[w] for w in g.wires])
-                self._full = self._draw(state, self.key)
-            return self._extract(self._full, wires)
-        state = self.state if obs is None else _rotate(self.state, obs, self.axes)
-        key = jax.random.fold_in(jax.random.fold_in(self.key, tag[0]), tag[1])
-        return self._extract(self._draw(state, key), wires)
 
-
-def sampling_units(measurements: Sequence[MeasurementProcess], wires: Sequence[Hashable]) -> list[tuple[Any, Sequence[Hashable]]]:
-    """``(observable or None, wires)`` for every term each measurement samples."""
-    units: list[tuple[Any, Sequence[Hashable]]] = []
-    for m in measurements:
+def sampling_units(
+    measurements: Sequence[MeasurementProcess], wires: Sequence[Hashable]
+) -> list[tuple[tuple[int, int], Any, Sequence[Hashable]]]:
+    """``((measurement, term), observable or None, wires)`` for every term each measurement samples."""
+    units: list[tuple[tuple[int, int], Any, Sequence[Hashable]]] = []
+    for i, m in enumerate(measurements):
         if m.obs is None:
-            units.append((None, m.wires or tuple(wires)))
+            units.append(((i, 0), None, m.wires or tuple(wires)))
         else:
-            units += [(o, o.wires) for o in _term_ops(m.obs)]
+            units += [((i, j), o, o.wires) for j, o in enumerate(_term_ops(m.obs))]
     return units
 
 
 def _term_ops(obs: Observable) -> tuple[Observable, ...]:
-    return obs.ops if isinstance(obs, Hamiltonian) else obs.terms()[1]
+    """The observables whose expectation values form the raw vector: a coefficient-free Hamiltonian
+    (see ``MeasurementProcess.split``) is measured term by term, anything else as one operator."""
+    if isinstance(obs, Hamiltonian) and obs.coeffs is None:
+        return obs.ops
+    return (obs,)
 
 
 class ExpectationMP(MeasurementProcess):
     """The expectation value ``<psi|O|psi>``; built by :func:`expval`."""
 
     def raw(self, state: jax.Array, axes: WireAxes) -> jax.Array:
-        return jnp.stack(
-            [_kernels.expectation(state, _apply_observable(state, o, axes)) for o in _term_ops(self.obs)]
-        )
+        probs = None
+        values = []
+        for o in _term_ops(self.obs):
+            diag = _diagonal(o, axes, state.ndim)
+            if diag is None:
+                values.append(_kernels.expectation(state, _apply_observable(state, o, axes)))
+                continue
+            if probs is None:  # one |psi|^2 serves every diagonal term
+                probs = jnp.real(state * jnp.conj(state))
+            values.append(jnp.sum(probs * diag.astype(probs.dtype)))
+        return jnp.stack(values)
 
     def sampled(self, sampler: Sampler, index: int) -> jax.Array:
         means = []
@@ -305,8 +358,9 @@ class CountsMP(MeasurementProcess):
             return {format(i, f"0{k}b"): raw[..., i] for i in range(raw.shape[-1])}
         eig = np.asarray(self.obs.eigvals())
         out: dict[Any, jax.Array] = {}
-        for value in np.unique(np.round(eig, 12)):
-            out[float(value)] = jnp.sum(raw[..., np.isclose(eig, value)], axis=-1)
+        keys = np.round(eig, 12)  # one key per distinct eigenvalue; each outcome counted under exactly one
+        for value in np.unique(keys):
+            out[float(value)] = jnp.sum(raw[..., keys == value], axis=-1)
         return out
 
     def shape(self, num_wires: int) -> tuple[int, ...]:

@@ -34,9 +34,14 @@ class Observable:
         """``(coefficients, observables)``; coefficients are ``None`` for a single term."""
         return None, (self,)
 
-    def __matmul__(self, other: Observable) -> Tensor:
+    def __matmul__(self, other: Observable) -> Tensor | Hamiltonian:
         if not isinstance(other, Observable):
             return NotImplemented
+        if isinstance(self, Hamiltonian) or isinstance(other, Hamiltonian):
+            # (sum_i a_i A_i) @ (sum_j b_j B_j) = sum_ij a_i b_j (A_i @ B_j), e.g. ``0.5 * Z0 @ Z1``
+            left, right = _as_hamiltonian(self), _as_hamiltonian(other)
+            coeffs = jnp.outer(jnp.asarray(left.coeffs), jnp.asarray(right.coeffs)).ravel()
+            return Hamiltonian(coeffs, [Tensor(a, b) for a in left.ops for b in right.ops])
         return Tensor(self, other)
 
     def __add__(self, other: Any) -> Hamiltonian:

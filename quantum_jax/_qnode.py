@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _recording
 from ._device import Device
-from ._execute import check_interface, resolve_method, run_raw, sampling_key
+from ._execute import check_interface, resolve_method, run_raw, sampling_key, split_for
 from ._measurements import MeasurementProcess
 from ._methods import Backprop
 from ._operation import Operation, is_concrete
@@ -134,7 +134,7 @@ class QNode:
             method = resolve_method("best", self.gradient_kwargs, "best", shot_spec)
         max_diff = None if isinstance(method, Backprop) or method is None else self.max_diff
         key = sampling_key(self.device, shot_spec, key, "QNode")
-        bare, coeffs = tape.split()
+        bare, coeffs = split_for(tape, method, shot_spec)
         (raw,) = run_raw([bare], self.device.wires, method, max_diff, self.cache, shots=shot_spec, key=key)
         values = postprocess(tape, raw, coeffs, shot_spec)
         result: Any = values[0] if self._single else tuple(values)

@@ -16,6 +16,7 @@ from . import _kernels
 from ._device import check_memory
 from ._measurements import Sampler, sampling_units
 from ._shots import Shots
+from ._operation import Operation
 from ._tape import Tape
 from ._wires import Wires
 
@@ -74,6 +75,78 @@ def initial_state(tape: Tape, wires: Wires, dtype: Any) -> jax.Array:
     return jnp.transpose(state, [order.index(a) for a in range(n)])
 
 
+def gate_data(ops: Sequence[Operation], dtype: Any, as_matrix: Sequence[bool]) -> list[jax.Array | None]:
+    """Each op's matrix (or diagonal), built with ONE vmapped call per gate class and shape.
+
+    XLA compiles every small operation as its own kernel, so building gates one by one makes compile
+    time grow steeply with circuit size; batching by class keeps the program small. Permutation gates
+    need no data (``None``). ``as_matrix[i]`` asks for op ``i``'s matrix even if it is diagonal.
+    """
+    groups: dict[Any, list[int]] = {}
+    for i, op in enumerate(ops):
+        if op.permutation is not None and not as_matrix[i]:
+            continue
+        shapes = tuple(jnp.shape(p) for p in op.params)
+        key = (type(op), op.hyper, len(op.wires), shapes, bool(as_matrix[i]) or not op.is_diagonal)
+        groups.setdefault(key, []).append(i)
+    data: list[jax.Array | None] = [None] * len(ops)
+    for (_, _, _, _, dense), members in groups.items():
+        proto = ops[members[0]]
+        leaves, treedef = jax.tree_util.tree_flatten(proto)
+
+        def build(*params: Any, treedef: Any = treedef, dense: bool = dense) -> jax.Array:
+            op = jax.tree_util.tree_unflatten(treedef, list(params))
+            out = op.matrix() if dense else op.diagonal()
+            return jnp.asarray(out).astype(dtype)
+
+        if len(members) == 1 or not leaves:
+            for i in members:
+                data[i] = build(*ops[i].params)
+            continue
+        stacked = [jnp.stack([jnp.asarray(ops[i].params[j]) for i in members]) for j in range(len(leaves))]
+        batch = jax.vmap(build)(*stacked)
+        for k, i in enumerate(members):
+            data[i] = batch[k]
+    return data
+
+
+def _fused_runs(ops: Sequence[Operation], axes: dict[Hashable, int]) -> tuple[list[Any], list[bool]]:
+    """Plan the application order: multi-wire ops as they come, and each maximal run of single-wire
+    gates on one wire (gates on different wires commute) as one fused 2x2 application.
+
+    Returns the plan (``("op", index)`` or ``("run", axis, [indices])``) and which ops need a matrix.
+    """
+    plan: list[Any] = []
+    pending: dict[int, list[int]] = {}
+    for i, op in enumerate(ops):
+        op_axes = [axes[w] for w in op.wires]
+        if len(op_axes) == 1:
+            pending.setdefault(op_axes[0], []).append(i)
+            continue
+        for a in op_axes:
+            if a in pending:
+                plan.append(("run", a, pending.pop(a)))
+        plan.append(("op", i))
+    plan += [("run", a, pending.pop(a)) for a in sorted(pending)]
+    as_matrix = [False] * len(ops)
+    for step in plan:
+        if step[0] == "run" and len(step[2]) > 1:
+            for i in step[2]:
+                as_matrix[i] = True
+    return plan, as_matrix
+
+
+def _run_products(runs: list[list[int]], data: list[Any], dtype: Any) -> list[jax.Array]:
+    """The product of each run's matrices (later gates on the left), with batched matmuls."""
+    longest = max(len(r) for r in runs)
+    eye = jnp.eye(2, dtype=dtype)
+    mats = [jnp.stack([data[r[p]] if p < len(r) else eye for r in runs]) for p in range(longest)]
+    total = mats[0]
+    for m in mats[1:]:
+        total = m @ total
+    return [total[k] for k in range(len(runs))]
+
+
 def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Array:
     """The ``(2,) * n`` statevector after the tape's operations."""
     wires = resolve_wires(tape, wires)
@@ -81,9 +154,19 @@ def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Arra
     check_memory(len(wires), jnp.dtype(dtype).itemsize)
     axes = {w: i for i, w in enumerate(wires)}
     state = initial_state(tape, wires, dtype)
-    for op in tape.operations:
-        if not op.is_state_preparation:
-            state = _kernels.apply_operation(state, op, [axes[w] for w in op.wires])
+    ops = [op for op in tape.operations if not op.is_state_preparation]
+    if not ops:
+        return state
+    plan, as_matrix = _fused_runs(ops, axes)
+    data = gate_data(ops, dtype, as_matrix)
+    runs = [step[2] for step in plan if step[0] == "run" and len(step[2]) > 1]
+    products = iter(_run_products(runs, data, dtype) if runs else [])
+    for step in plan:
+        if step[0] == "op" or len(step[2]) == 1:
+            i = step[1] if step[0] == "op" else step[2][0]
+            state = _kernels.apply_operation(state, ops[i], [axes[w] for w in ops[i].wires], data[i])
+        else:
+            state = _kernels.apply_matrix(state, next(products), [step[1]])
     return state
 
 

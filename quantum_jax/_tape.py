@@ -138,8 +138,8 @@ class QuantumTape(Tape):
     Example:
         >>> import quantum_jax as qml
         >>> with qml.tape.QuantumTape() as tape:
-        ...     qml.RX(0.5, wires=0)
-        ...     qml.expval(qml.PauliZ(0))
+        ...     _ = qml.RX(0.5, wires=0)
+        ...     _ = qml.expval(qml.PauliZ(0))
         >>> tape.operations
         (RX(0.5, wires=[0]),)
     """

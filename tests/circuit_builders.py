@@ -1,0 +1,118 @@
+"""Random gates, circuits and observables for the tests, as reference specs and as quantum_jax objects.
+
+The specs (``reference.Op`` and observable tuples) are what the NumPy reference simulates; ``build``
+and ``build_obs`` turn them into quantum_jax operations through the public constructors only.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import reference as ref
+
+import quantum_jax as qml
+from quantum_jax._gates import GATES
+
+GATE_NAMES: tuple[str, ...] = tuple(cls.__name__ for cls in GATES)
+
+
+def rng_for(*key: Any) -> np.random.Generator:
+    """A generator seeded deterministically from ``key`` (same numbers on every xdist worker)."""
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))
+
+
+def wire_count(name: str, rng: np.random.Generator, max_wires: int = 3) -> int:
+    """The number of wires for a gate: fixed by its signature, else drawn from 1..max_wires."""
+    fixed, _ = ref.GATE_SIGNATURES[name]
+    return fixed if fixed is not None else int(rng.integers(1, max_wires + 1))
+
+
+def random_params(name: str, k: int, rng: np.random.Generator) -> tuple[Any, ...]:
+    """Random parameters for gate ``name`` on ``k`` wires (a unitary for QubitUnitary)."""
+    if name == "QubitUnitary":
+        return (ref.random_unitary(rng, 2**k),)
+    _, num = ref.GATE_SIGNATURES[name]
+    return tuple(float(x) for x in rng.uniform(-2 * np.pi, 2 * np.pi, size=num))
+
+
+def random_word(k: int, rng: np.random.Generator) -> str:
+    return "".join(rng.choice(list("IXYZ"), size=k))
+
+
+def random_op(
+    name: str, wires: Sequence[int], rng: np.random.Generator, adjoint: bool = False
+) -> ref.Op:
+    wires = tuple(int(w) for w in wires)
+    word = random_word(len(wires), rng) if name == "PauliRot" else None
+    return ref.Op(name, random_params(name, len(wires), rng), wires, word, adjoint)
+
+
+def build(op: ref.Op, labels: Sequence[Any] | None = None, params: Sequence[Any] | None = None) -> Any:
+    """The quantum_jax operation for a reference spec (``labels[w]`` names wire ``w``)."""
+    wires = [labels[w] for w in op.wires] if labels is not None else list(op.wires)
+    params = op.params if params is None else tuple(params)
+    if op.name == "PauliRot":
+        gate = qml.PauliRot(params[0], op.word, wires=wires)
+    else:
+        gate = getattr(qml, op.name)(*params, wires=wires)
+    return qml.adjoint(gate) if op.adjoint else gate
+
+
+def random_circuit(
+    rng: np.random.Generator, n: int, depth: int, prep: bool = True, adjoint_rate: float = 0.2
+) -> list[ref.Op]:
+    """A random circuit on ``n`` wires with gates drawn from the whole registry."""
+    ops: list[ref.Op] = []
+    if prep:
+        kind = rng.integers(3)
+        if kind == 1:
+            ws = rng.permutation(n)[: rng.integers(1, n + 1)]
+            ops.append(ref.Op("BasisState", (rng.integers(0, 2, size=len(ws)),), tuple(int(w) for w in ws)))
+        elif kind == 2:
+            ws = rng.permutation(n)[: rng.integers(1, min(n, 3) + 1)]
+            ops.append(ref.Op("StatePrep", (ref.random_state(rng, 2 ** len(ws)),), tuple(int(w) for w in ws)))
+    candidates = [g for g in GATE_NAMES if (ref.GATE_SIGNATURES[g][0] or 1) <= n]
+    for _ in range(depth):
+        name = str(rng.choice(candidates))
+        k = wire_count(name, rng, max_wires=min(n, 3))
+        wires = rng.permutation(n)[:k]
+        ops.append(random_op(name, wires, rng, adjoint=bool(rng.random() < adjoint_rate)))
+    return ops
+
+
+# --- observables -----------------------------------------------------------------------------
+def build_obs(obs: tuple, labels: Sequence[Any] | None = None) -> Any:
+    """The quantum_jax observable for a reference observable spec."""
+    kind = obs[0]
+
+    def lab(ws: Sequence[int]) -> list[Any]:
+        return [labels[w] for w in ws] if labels is not None else list(ws)
+
+    if kind in ("PauliX", "PauliY", "PauliZ", "Hadamard", "Identity"):
+        return getattr(qml, kind)(wires=lab(obs[1]))
+    if kind == "Hermitian":
+        return qml.Hermitian(obs[2], wires=lab(obs[1]))
+    if kind == "Projector":
+        return qml.Projector(obs[2], wires=lab(obs[1]))
+    if kind == "Tensor":
+        factors = [build_obs(f, labels) for f in obs[1]]
+        out = factors[0]
+        for f in factors[1:]:
+            out = out @ f
+        return out
+    if kind == "Hamiltonian":
+        return qml.Hamiltonian(obs[1], [build_obs(t, labels) for t in obs[2]])
+    raise KeyError(kind)
+
+
+def random_single_obs(rng: np.random.Generator, wires: Sequence[int], hermitian: bool = True) -> tuple:
+    """A random observable on exactly ``wires`` (a tensor product of one-wire factors or a Hermitian)."""
+    wires = [int(w) for w in wires]
+    if hermitian and len(wires) <= 2 and rng.random() < 0.3:
+        return ("Hermitian", tuple(wires), ref.random_hermitian(rng, 2 ** len(wires)))
+    names = ["PauliX", "PauliY", "PauliZ", "Hadamard", "Identity"]
+    factors = [(str(rng.choice(names)), (w,)) for w in wires]
+    return factors[0] if len(factors) == 1 else ("Tensor", factors)

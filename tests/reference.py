@@ -1,0 +1,341 @@
+"""An independent dense NumPy reference simulator for the test suite.
+
+Nothing here imports quantum_jax: every gate matrix is written from its textbook formula in
+PennyLane's conventions, every operator is embedded into the full ``2^n x 2^n`` space with Kronecker
+products and an axis permutation, and every measurement is computed from the dense state.
+
+Conventions: wires are the integers ``0 .. n-1`` and wire 0 is the most significant bit of a basis
+index (``|q0 q1 ... q_{n-1}>``).
+
+Circuits are lists of :class:`Op`; observables are nested tuples:
+
+* ``("PauliX", wires)``, ``("PauliY", wires)``, ``("PauliZ", wires)``, ``("Hadamard", wires)``,
+  ``("Identity", wires)``;
+* ``("Hermitian", wires, A)``, ``("Projector", wires, state)`` (bits or a state vector);
+* ``("Tensor", [obs, ...])`` (disjoint wires), ``("Hamiltonian", coeffs, [obs, ...])``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+# --- single-qubit building blocks ------------------------------------------------------------
+I2 = np.eye(2, dtype=complex)
+X = np.array([[0, 1], [1, 0]], dtype=complex)
+Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
+Z = np.array([[1, 0], [0, -1]], dtype=complex)
+H = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
+PAULIS = {"I": I2, "X": X, "Y": Y, "Z": Z}
+
+
+def controlled(target: np.ndarray) -> np.ndarray:
+    """``|0><0| (x) I + |1><1| (x) target``: the first wire controls ``target``."""
+    d = target.shape[0]
+    out = np.zeros((2 * d, 2 * d), dtype=complex)
+    out[:d, :d] = np.eye(d)
+    out[d:, d:] = target
+    return out
+
+
+def pauli_word(word: str) -> np.ndarray:
+    out = np.ones((1, 1), dtype=complex)
+    for letter in word:
+        out = np.kron(out, PAULIS[letter])
+    return out
+
+
+def pauli_exp(theta: float, word: str) -> np.ndarray:
+    """``exp(-i theta/2 P) = cos(theta/2) I - i sin(theta/2) P`` for a Pauli word (``P^2 = I``)."""
+    p = pauli_word(word)
+    return np.cos(theta / 2) * np.eye(p.shape[0]) - 1j * np.sin(theta / 2) * p
+
+
+def rx(t: float) -> np.ndarray:
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[c, -1j * s], [-1j * s, c]], dtype=complex)
+
+
+def ry(t: float) -> np.ndarray:
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[c, -s], [s, c]], dtype=complex)
+
+
+def rz(t: float) -> np.ndarray:
+    return np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])
+
+
+def phase_shift(p: float) -> np.ndarray:
+    return np.diag([1.0, np.exp(1j * p)]).astype(complex)
+
+
+def rot(phi: float, theta: float, omega: float) -> np.ndarray:
+    return rz(omega) @ ry(theta) @ rz(phi)
+
+
+def u2(phi: float, delta: float) -> np.ndarray:
+    return np.array(
+        [[1, -np.exp(1j * delta)], [np.exp(1j * phi), np.exp(1j * (phi + delta))]], dtype=complex
+    ) / np.sqrt(2)
+
+
+def u3(theta: float, phi: float, delta: float) -> np.ndarray:
+    c, s = np.cos(theta / 2), np.sin(theta / 2)
+    return np.array(
+        [[c, -np.exp(1j * delta) * s], [np.exp(1j * phi) * s, np.exp(1j * (phi + delta)) * c]],
+        dtype=complex,
+    )
+
+
+SWAP = np.eye(4, dtype=complex)[[0, 2, 1, 3]]
+ISWAP = np.array([[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]], dtype=complex)
+
+# name -> (number of wires or None for "any", number of parameters)
+GATE_SIGNATURES: dict[str, tuple[int | None, int]] = {
+    "Identity": (1, 0), "PauliX": (1, 0), "PauliY": (1, 0), "PauliZ": (1, 0), "Hadamard": (1, 0),
+    "S": (1, 0), "T": (1, 0), "SX": (1, 0),
+    "CNOT": (2, 0), "CY": (2, 0), "CZ": (2, 0), "SWAP": (2, 0), "ISWAP": (2, 0),
+    "CSWAP": (3, 0), "Toffoli": (3, 0),
+    "RX": (1, 1), "RY": (1, 1), "RZ": (1, 1), "PhaseShift": (1, 1), "U1": (1, 1), "Rot": (1, 3),
+    "U2": (1, 2), "U3": (1, 3),
+    "CRX": (2, 1), "CRY": (2, 1), "CRZ": (2, 1), "CRot": (2, 3), "ControlledPhaseShift": (2, 1),
+    "IsingXX": (2, 1), "IsingYY": (2, 1), "IsingZZ": (2, 1),
+    "MultiRZ": (None, 1), "PauliRot": (None, 1), "QubitUnitary": (None, 1),
+}  # fmt: skip
+
+
+def gate_matrix(
+    name: str, params: Sequence[Any] = (), num_wires: int = 1, word: str | None = None
+) -> np.ndarray:
+    """The ``(2^k, 2^k)`` matrix of a gate on its own wires, in the order given."""
+    p = [np.asarray(x) for x in params]
+    f = [complex(x) if np.iscomplexobj(x) else float(x) for x in p if x.ndim == 0]
+    fixed = {
+        "Identity": I2, "PauliX": X, "PauliY": Y, "PauliZ": Z, "Hadamard": H,
+        "S": np.diag([1, 1j]), "T": np.diag([1, np.exp(1j * np.pi / 4)]),
+        "SX": 0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]),
+        "CNOT": controlled(X), "CY": controlled(Y), "CZ": controlled(Z), "SWAP": SWAP, "ISWAP": ISWAP,
+        "CSWAP": controlled(SWAP), "Toffoli": controlled(controlled(X)),
+    }  # fmt: skip
+    if name in fixed:
+        return np.asarray(fixed[name], dtype=complex)
+    rotations = {
+        "RX": rx, "RY": ry, "RZ": rz, "PhaseShift": phase_shift, "U1": phase_shift, "Rot": rot,
+        "U2": u2, "U3": u3,
+        "CRX": lambda t: controlled(rx(t)), "CRY": lambda t: controlled(ry(t)),
+        "CRZ": lambda t: controlled(rz(t)), "CRot": lambda *a: controlled(rot(*a)),
+        "ControlledPhaseShift": lambda t: np.diag([1, 1, 1, np.exp(1j * t)]),
+        "IsingXX": lambda t: pauli_exp(t, "XX"), "IsingYY": lambda t: pauli_exp(t, "YY"),
+        "IsingZZ": lambda t: pauli_exp(t, "ZZ"),
+    }  # fmt: skip
+    if name in rotations:
+        return np.asarray(rotations[name](*f), dtype=complex)
+    if name == "MultiRZ":
+        return pauli_exp(f[0], "Z" * num_wires)
+    if name == "PauliRot":
+        assert word is not None and len(word) == num_wires
+        return pauli_exp(f[0], word)
+    if name == "QubitUnitary":
+        return np.asarray(p[0], dtype=complex)
+    raise KeyError(f"reference: no matrix for {name!r}")
+
+
+# --- circuits --------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Op:
+    """One step of a reference circuit.
+
+    ``name`` is a gate name of :data:`GATE_SIGNATURES`, ``"BasisState"`` or ``"StatePrep"``;
+    ``word`` is PauliRot's Pauli word; ``adjoint`` applies the conjugate transpose.
+    """
+
+    name: str
+    params: tuple[Any, ...]
+    wires: tuple[int, ...]
+    word: str | None = None
+    adjoint: bool = False
+
+    def matrix(self) -> np.ndarray:
+        m = gate_matrix(self.name, self.params, len(self.wires), self.word)
+        return m.conj().T if self.adjoint else m
+
+
+def embed(mat: np.ndarray, wires: Sequence[int], n: int) -> np.ndarray:
+    """The ``2^n x 2^n`` operator acting as ``mat`` on ``wires`` (any order) and as I elsewhere."""
+    wires = [int(w) for w in wires]
+    k = len(wires)
+    assert mat.shape == (2**k, 2**k) and len(set(wires)) == k and all(0 <= w < n for w in wires)
+    order = wires + [w for w in range(n) if w not in wires]
+    full = np.kron(mat, np.eye(2 ** (n - k))).reshape((2,) * (2 * n))
+    # axis j of `full` (and n + j) is wire order[j]; put wire a on axis a.
+    perm = [order.index(a) for a in range(n)]
+    full = np.transpose(full, perm + [n + q for q in perm])
+    return full.reshape(2**n, 2**n)
+
+
+def bits_of(index: int, n: int) -> list[int]:
+    return [(index >> (n - 1 - q)) & 1 for q in range(n)]
+
+
+def product_state(factors: Sequence[tuple[Sequence[int], np.ndarray]], n: int) -> np.ndarray:
+    """The product of state vectors on disjoint wire groups, with ``|0>`` on the remaining wires."""
+    covered = {w for ws, _ in factors for w in ws}
+    out = np.zeros(2**n, dtype=complex)
+    for x in range(2**n):
+        b = bits_of(x, n)
+        if any(b[w] for w in range(n) if w not in covered):
+            continue
+        amp = 1.0 + 0j
+        for ws, vec in factors:
+            local = 0
+            for w in ws:
+                local = 2 * local + b[w]
+            amp *= vec[local]
+        out[x] = amp
+    return out
+
+
+def basis_vector(bits: Sequence[int]) -> np.ndarray:
+    v = np.zeros(2 ** len(bits), dtype=complex)
+    v[int("".join(str(int(b)) for b in bits), 2) if len(bits) else 0] = 1
+    return v
+
+
+def run(ops: Sequence[Op], n: int) -> np.ndarray:
+    """The final state (length ``2^n``) of a circuit started in ``|0...0>``.
+
+    Leading ``BasisState`` / ``StatePrep`` steps prepare their wires (the others stay in ``|0>``).
+    """
+    ops = list(ops)
+    factors = []
+    while ops and ops[0].name in ("BasisState", "StatePrep"):
+        op = ops.pop(0)
+        vec = basis_vector(op.params[0]) if op.name == "BasisState" else np.asarray(op.params[0], complex)
+        factors.append((op.wires, vec))
+    psi = product_state(factors, n)
+    for op in ops:
+        psi = embed(op.matrix(), op.wires, n) @ psi
+    return psi
+
+
+# --- observables and measurements ------------------------------------------------------------
+def obs_wires(obs: tuple) -> tuple[int, ...]:
+    kind = obs[0]
+    if kind == "Tensor":
+        return tuple(w for f in obs[1] for w in obs_wires(f))
+    if kind == "Hamiltonian":
+        return tuple(dict.fromkeys(w for t in obs[2] for w in obs_wires(t)))
+    return tuple(obs[1])
+
+
+def local_matrix(obs: tuple) -> np.ndarray:
+    """The matrix of a single (non-Hamiltonian) observable on ``obs_wires(obs)``."""
+    kind = obs[0]
+    if kind in ("PauliX", "PauliY", "PauliZ", "Hadamard", "Identity"):
+        return {"PauliX": X, "PauliY": Y, "PauliZ": Z, "Hadamard": H, "Identity": I2}[kind]
+    if kind == "Hermitian":
+        return np.asarray(obs[2], dtype=complex)
+    if kind == "Projector":
+        k = len(obs[1])
+        st = np.asarray(obs[2])
+        v = basis_vector(st) if st.shape == (k,) else st.astype(complex)
+        return np.outer(v, v.conj())
+    if kind == "Tensor":
+        out = np.ones((1, 1), dtype=complex)
+        for f in obs[1]:
+            out = np.kron(out, local_matrix(f))
+        return out
+    raise KeyError(kind)
+
+
+def obs_matrix(obs: tuple, n: int) -> np.ndarray:
+    """The full ``2^n x 2^n`` matrix of an observable."""
+    if obs[0] == "Hamiltonian":
+        return sum(c * obs_matrix(t, n) for c, t in zip(obs[1], obs[2]))
+    return embed(local_matrix(obs), obs_wires(obs), n)
+
+
+def expval(psi: np.ndarray, obs: tuple, n: int) -> float:
+    val = np.vdot(psi, obs_matrix(obs, n) @ psi)
+    assert abs(val.imag) < 1e-9
+    return float(val.real)
+
+
+def var(psi: np.ndarray, obs: tuple, n: int) -> float:
+    m = obs_matrix(obs, n)
+    return float(np.vdot(psi, m @ m @ psi).real - np.vdot(psi, m @ psi).real ** 2)
+
+
+def probs(psi: np.ndarray, wires: Sequence[int] | None, n: int) -> np.ndarray:
+    """Marginal probabilities of ``wires`` (in that order; all wires when ``None``)."""
+    wires = list(range(n)) if wires is None else [int(w) for w in wires]
+    out = np.zeros(2 ** len(wires))
+    for x, amp in enumerate(psi):
+        b = bits_of(x, n)
+        local = 0
+        for w in wires:
+            local = 2 * local + b[w]
+        out[local] += abs(amp) ** 2
+    return out
+
+
+def eigenbasis(obs: tuple) -> np.ndarray:
+    """Columns: the eigenvectors in PennyLane's eigenvalue order (Paulis and Hadamard: +1 then -1;
+    Identity and basis projectors: the computational basis; Hermitian: ascending eigenvalues)."""
+    kind = obs[0]
+    if kind in ("PauliX", "PauliY", "PauliZ", "Hadamard"):
+        w, v = np.linalg.eigh(local_matrix(obs))
+        return v[:, np.argsort(-w)]
+    if kind == "Identity" or (kind == "Projector" and np.shape(obs[2]) == (len(obs[1]),)):
+        return np.eye(2 ** len(obs[1]), dtype=complex)
+    if kind == "Hermitian":
+        return np.linalg.eigh(np.asarray(obs[2], dtype=complex))[1]
+    if kind == "Tensor":
+        out = np.ones((1, 1), dtype=complex)
+        for f in obs[1]:
+            out = np.kron(out, eigenbasis(f))
+        return out
+    raise KeyError(f"reference: no eigenbasis ordering for {kind}")
+
+
+def probs_of_op(psi: np.ndarray, obs: tuple, n: int) -> np.ndarray:
+    """Probabilities of the eigenstates of ``obs`` (the order of :func:`eigenbasis`)."""
+    wires = obs_wires(obs)
+    rotated = embed(eigenbasis(obs).conj().T, wires, n) @ psi
+    return probs(rotated, wires, n)
+
+
+def density_matrix(psi: np.ndarray, wires: Sequence[int], n: int) -> np.ndarray:
+    """Reduced density matrix of ``wires`` (in that order), tracing out the rest."""
+    wires = [int(w) for w in wires]
+    k = len(wires)
+    rho = np.zeros((2**k, 2**k), dtype=complex)
+    for x in range(2**n):
+        bx = bits_of(x, n)
+        for y in range(2**n):
+            by = bits_of(y, n)
+            if any(bx[w] != by[w] for w in range(n) if w not in wires):
+                continue
+            i = int("".join(str(bx[w]) for w in wires), 2)
+            j = int("".join(str(by[w]) for w in wires), 2)
+            rho[i, j] += psi[x] * np.conj(psi[y])
+    return rho
+
+
+# --- random inputs ---------------------------------------------------------------------------
+def random_state(rng: np.random.Generator, dim: int) -> np.ndarray:
+    v = rng.normal(size=dim) + 1j * rng.normal(size=dim)
+    return v / np.linalg.norm(v)
+
+
+def random_unitary(rng: np.random.Generator, dim: int) -> np.ndarray:
+    q, r = np.linalg.qr(rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim)))
+    return q * (np.diag(r) / np.abs(np.diag(r)))
+
+
+def random_hermitian(rng: np.random.Generator, dim: int) -> np.ndarray:
+    a = rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim))
+    return (a + a.conj().T) / 2

@@ -1,0 +1,410 @@
+"""Random circuits, every measurement kind, observables, tapes and devices vs the dense reference."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import reference as ref
+from circuit_builders import build, build_obs, random_circuit, random_params, random_single_obs, rng_for
+
+import quantum_jax as qml
+from quantum_jax.simulator import final_state, simulate
+from quantum_jax.tape import JacobianTape, QuantumTape, Tape
+
+ATOL = 1e-10
+
+# Compiling one circuit as a whole is much cheaper than compiling each eager operation of a deep
+# random circuit; eager execution is compared with this in test_jit_matches_eager_on_random_circuits.
+jit_simulate = jax.jit(simulate, static_argnums=1)
+
+
+def subset(rng: np.random.Generator, n: int, low: int = 1, high: int | None = None) -> tuple[int, ...]:
+    """Distinct wires in random order."""
+    high = n if high is None else min(high, n)
+    return tuple(int(w) for w in rng.permutation(n)[: rng.integers(low, high + 1)])
+
+
+def random_hamiltonian(rng: np.random.Generator, n: int, terms: int = 3) -> tuple:
+    obs = []
+    for _ in range(terms):
+        ws = subset(rng, n, 1, 2)
+        kind = rng.integers(3)
+        if kind == 0:
+            obs.append(random_single_obs(rng, ws))
+        elif kind == 1:
+            obs.append(("Projector", ws, rng.integers(0, 2, size=len(ws))))
+        else:
+            obs.append(("Projector", ws, ref.random_state(rng, 2 ** len(ws))))
+    return ("Hamiltonian", rng.normal(size=terms), obs)
+
+
+# --- random circuits, every measurement at once ----------------------------------------------
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+def test_random_circuit_all_measurements(n):
+    rng = rng_for("random-circuit", n)
+    specs = random_circuit(rng, n, depth=8 if n > 2 else 6)
+    psi = ref.run(specs, n)
+    e_obs = random_single_obs(rng, subset(rng, n, 1, 3))
+    v_obs = random_single_obs(rng, subset(rng, n, 1, 3))
+    ham = random_hamiltonian(rng, n)
+    p_wires = subset(rng, n)
+    p_obs = random_single_obs(rng, subset(rng, n, 1, 2))
+    dm_wires = subset(rng, n, 1, 3)
+    measurements = [
+        qml.state(),
+        qml.probs(),
+        qml.probs(wires=list(p_wires)),
+        qml.probs(op=build_obs(p_obs)),
+        qml.expval(build_obs(e_obs)),
+        qml.var(build_obs(v_obs)),
+        qml.expval(build_obs(ham)),
+        qml.var(build_obs(ham)),
+        qml.density_matrix(wires=list(dm_wires)),
+    ]
+    tape = Tape([build(s) for s in specs], measurements)
+    out = jit_simulate(tape, tuple(range(n)))
+    want = [
+        psi,
+        ref.probs(psi, None, n),
+        ref.probs(psi, p_wires, n),
+        ref.probs_of_op(psi, p_obs, n),
+        ref.expval(psi, e_obs, n),
+        ref.var(psi, v_obs, n),
+        ref.expval(psi, ham, n),
+        ref.var(psi, ham, n),
+        ref.density_matrix(psi, dm_wires, n),
+    ]
+    assert len(out) == len(want)
+    for m, got, exp in zip(measurements, out, want):
+        assert np.shape(got) == np.shape(exp) == m.shape(n), m
+        np.testing.assert_allclose(got, exp, atol=ATOL, err_msg=repr(m))
+    # sanity of the reference itself: a normalized state, probabilities that sum to one
+    assert np.isclose(np.linalg.norm(psi), 1) and np.isclose(out[1].sum(), 1)
+
+
+def test_jit_matches_eager_on_a_random_circuit():
+    n = 3
+    rng = rng_for("jit-circuit", n)
+    specs = random_circuit(rng, n, depth=6)
+    ham = random_hamiltonian(rng, n, terms=2)
+    tape = Tape(
+        [build(s) for s in specs],
+        [qml.state(), qml.expval(build_obs(ham)), qml.var(build_obs(ham)), qml.probs(wires=[n - 1, 0])],
+    )
+    wires = tuple(range(n))
+    eager = simulate(tape, wires)
+    jitted = jax.jit(lambda t: simulate(t, wires))(tape)
+    psi = ref.run(specs, n)
+    for e, j in zip(eager, jitted):
+        np.testing.assert_allclose(j, e, atol=ATOL)
+    np.testing.assert_allclose(eager[0], psi, atol=ATOL)
+    np.testing.assert_allclose(np.ravel(final_state(tape, wires)), psi, atol=ATOL)
+    np.testing.assert_allclose(eager[1], ref.expval(psi, ham, n), atol=ATOL)
+    np.testing.assert_allclose(eager[2], ref.var(psi, ham, n), atol=ATOL)
+    np.testing.assert_allclose(eager[3], ref.probs(psi, (n - 1, 0), n), atol=ATOL)
+
+
+def test_vmap_over_stacked_tapes_matches_loop():
+    """Tapes are pytrees: tapes of equal structure stack leaf-wise and run under one vmap."""
+    rng = rng_for("vmap-tapes")
+    n = 3
+    structure = random_circuit(rng, n, depth=8, prep=False)
+    structure.insert(0, ref.Op("StatePrep", (ref.random_state(rng, 4),), (2, 0)))
+    ham_obs = [("PauliZ", (0,)), ("Tensor", [("PauliX", (1,)), ("PauliY", (2,))])]
+    batch = []
+    for b in range(3):
+        specs = [
+            ref.Op(s.name, random_params(s.name, len(s.wires), rng), s.wires, s.word, s.adjoint)
+            if s.name != "StatePrep"
+            else ref.Op("StatePrep", (ref.random_state(rng, 4),), s.wires)
+            for s in structure
+        ]
+        ham = ("Hamiltonian", rng.normal(size=2), ham_obs)
+        batch.append((specs, ham))
+    tapes = [
+        Tape(
+            [build(s) for s in specs],
+            [qml.expval(build_obs(ham)), qml.var(build_obs(ham)), qml.probs(wires=[1, 2])],
+        )
+        for specs, ham in batch
+    ]
+    assert len({jax.tree_util.tree_structure(t) for t in tapes}) == 1
+    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]), *tapes)
+    wires = (0, 1, 2)
+    got = jax.jit(jax.vmap(lambda t: simulate(t, wires)))(stacked)
+    for b, (specs, ham) in enumerate(batch):
+        loop = jit_simulate(tapes[b], wires)
+        psi = ref.run(specs, n)
+        want = [ref.expval(psi, ham, n), ref.var(psi, ham, n), ref.probs(psi, (1, 2), n)]
+        for g, lp, w in zip(got, loop, want):
+            np.testing.assert_allclose(g[b], lp, atol=ATOL)
+            np.testing.assert_allclose(g[b], w, atol=ATOL)
+
+
+# --- observables -----------------------------------------------------------------------------
+def _circuit_state(rng, n, depth=8):
+    specs = random_circuit(rng, n, depth=depth, prep=False)
+    return specs, [build(s) for s in specs], ref.run(specs, n)
+
+
+def test_tensor_products_hermitian_and_projectors():
+    rng = rng_for("observables")
+    n = 4
+    specs, ops, psi = _circuit_state(rng, n)
+    herm = ref.random_hermitian(rng, 4)
+    vec = ref.random_state(rng, 4)
+    observables = [
+        ("Tensor", [("PauliZ", (0,)), ("PauliX", (2,)), ("PauliY", (1,))]),
+        ("Tensor", [("Hermitian", (3, 1), herm), ("Hadamard", (0,))]),
+        ("Tensor", [("Identity", (2,)), ("PauliZ", (3,))]),
+        ("Hermitian", (2, 0), herm),
+        ("Hermitian", (1,), ref.random_hermitian(rng, 2)),
+        ("Projector", (3, 0), np.array([1, 0])),
+        ("Projector", (2,), np.array([1])),
+        ("Projector", (1, 3), vec),
+        ("Projector", (0,), ref.random_state(rng, 2)),
+        ("Tensor", [("Projector", (2, 1), np.array([0, 1])), ("PauliX", (0,))]),
+        ("Identity", (1,)),
+    ]
+    var_observables = observables[::2]
+    measurements = [qml.expval(build_obs(o)) for o in observables]
+    measurements += [qml.var(build_obs(o)) for o in var_observables]
+    out = jit_simulate(Tape(ops, measurements), tuple(range(n)))
+    want = [ref.expval(psi, o, n) for o in observables] + [ref.var(psi, o, n) for o in var_observables]
+    for m, g, w in zip(measurements, out, want):
+        np.testing.assert_allclose(g, w, atol=ATOL, err_msg=repr(m))
+    # the Tensor flattens nested products and keeps the factor order
+    t = build_obs(observables[0])
+    assert [f.name for f in t.obs] == ["PauliZ", "PauliX", "PauliY"] and t.wires == (0, 2, 1)
+
+
+def test_probs_of_observables_and_wire_orders():
+    rng = rng_for("probs")
+    n = 4
+    specs, ops, psi = _circuit_state(rng, n)
+    herm = ref.random_hermitian(rng, 4)
+    observables = [
+        ("PauliX", (2,)), ("PauliY", (0,)), ("PauliZ", (3,)), ("Hadamard", (1,)), ("Identity", (0,)),
+        ("Hermitian", (3, 1), herm),
+        ("Tensor", [("PauliX", (1,)), ("PauliY", (3,))]),
+        ("Tensor", [("Hadamard", (0,)), ("Hermitian", (2,), ref.random_hermitian(rng, 2))]),
+        ("Projector", (2, 0), np.array([1, 1])),
+    ]  # fmt: skip
+    wire_sets = [(0,), (3,), (2, 0), (0, 2), (3, 1, 2), (1, 0, 3, 2), (0, 1, 2, 3)]
+    measurements = [qml.probs(op=build_obs(o)) for o in observables]
+    measurements += [qml.probs(wires=list(ws)) for ws in wire_sets]
+    out = jit_simulate(Tape(ops, measurements), tuple(range(n)))
+    want = [ref.probs_of_op(psi, o, n) for o in observables] + [ref.probs(psi, ws, n) for ws in wire_sets]
+    for m, g, w in zip(measurements, out, want):
+        np.testing.assert_allclose(g, w, atol=ATOL, err_msg=repr(m))
+
+
+def test_hamiltonian_expval_and_var():
+    rng = rng_for("hamiltonian")
+    n = 3
+    specs, ops, psi = _circuit_state(rng, n)
+    ham = (
+        "Hamiltonian",
+        [0.5, -1.3, 2.0, 0.7, -0.2],
+        [
+            ("PauliZ", (0,)),
+            ("Tensor", [("PauliX", (0,)), ("PauliX", (1,))]),
+            ("Tensor", [("PauliY", (2,)), ("Hadamard", (0,))]),
+            ("Hermitian", (1, 2), ref.random_hermitian(rng, 4)),
+            ("Projector", (2,), np.array([1])),
+        ],
+    )
+    h = build_obs(ham)
+    assert h.wires == (0, 1, 2)
+    # and a one-term Hamiltonian: c <A>, c^2 Var(A)
+    one = ("Hamiltonian", [3.0], [("Tensor", [("PauliX", (1,)), ("PauliZ", (2,))])])
+    measurements = [qml.expval(h), qml.var(h), qml.expval(build_obs(one)), qml.var(build_obs(one))]
+    out = jit_simulate(Tape(ops, measurements), (0, 1, 2))
+    want = [ref.expval(psi, ham, n), ref.var(psi, ham, n), ref.expval(psi, one, n), ref.var(psi, one, n)]
+    np.testing.assert_allclose(out, want, atol=ATOL)
+    assert ref.var(psi, ham, n) > 1e-3 and abs(want[3] - 9 * ref.var(psi, one[2][0], n)) < 1e-12
+
+
+def test_observable_arithmetic():
+    rng = rng_for("arithmetic")
+    n = 3
+    specs, ops, psi = _circuit_state(rng, n)
+    z0, x1, y2 = ("PauliZ", (0,)), ("PauliX", (1,)), ("PauliY", (2,))
+    herm = ref.random_hermitian(rng, 2)
+    cases = [
+        (lambda: 2 * qml.PauliZ(0) + qml.PauliX(1), ("Hamiltonian", [2.0, 1.0], [z0, x1])),
+        (lambda: qml.PauliZ(0) - qml.PauliX(1), ("Hamiltonian", [1.0, -1.0], [z0, x1])),
+        (lambda: qml.PauliZ(0) @ qml.PauliX(1), ("Tensor", [z0, x1])),
+        (
+            lambda: qml.PauliX(1) * 0.5 - 3 * qml.PauliZ(0) @ qml.PauliY(2),  # (3 * Z0) @ Y2: distributes
+            ("Hamiltonian", [0.5, -3.0], [x1, ("Tensor", [z0, y2])]),
+        ),
+        (lambda: -qml.PauliY(2), ("Hamiltonian", [-1.0], [y2])),
+        (
+            lambda: (qml.PauliZ(0) + qml.PauliX(1)) - (0.25 * qml.Hermitian(herm, wires=2) + qml.PauliY(2)),
+            ("Hamiltonian", [1.0, 1.0, -0.25, -1.0], [z0, x1, ("Hermitian", (2,), herm), y2]),
+        ),
+        (lambda: 2 * (qml.PauliZ(0) + qml.PauliX(1)), ("Hamiltonian", [2.0, 2.0], [z0, x1])),
+        (
+            lambda: qml.Hamiltonian([0.3], [qml.PauliZ(0)]) + qml.PauliX(1) @ qml.PauliY(2),
+            ("Hamiltonian", [0.3, 1.0], [z0, ("Tensor", [x1, y2])]),
+        ),
+        (
+            lambda: (qml.PauliZ(0) - 2 * qml.PauliX(1)) @ (0.5 * qml.PauliY(2)),
+            ("Hamiltonian", [0.5, -1.0], [("Tensor", [z0, y2]), ("Tensor", [x1, y2])]),
+        ),
+    ]  # fmt: skip
+    measurements, built = [], []
+    for make, spec in cases:
+        with QuantumTape() as tape:
+            obs = make()
+            qml.expval(obs)
+            qml.var(make())
+        # observables built inside the recording do not become operations
+        assert tape.operations == () and len(tape.measurements) == 2, repr(obs)
+        if spec[0] == "Hamiltonian":
+            assert isinstance(obs, qml.Hamiltonian)
+            np.testing.assert_allclose(obs.coeffs, spec[1])
+        else:
+            assert isinstance(obs, qml.Tensor)
+        measurements += tape.measurements
+        built.append(obs)
+    out = jit_simulate(Tape(ops, measurements), tuple(range(n)))
+    for i, (obs, (_, spec)) in enumerate(zip(built, cases)):
+        np.testing.assert_allclose(out[2 * i], ref.expval(psi, spec, n), atol=ATOL, err_msg=repr(obs))
+        np.testing.assert_allclose(out[2 * i + 1], ref.var(psi, spec, n), atol=ATOL, err_msg=repr(obs))
+
+
+def test_legacy_measurement_syntax():
+    tape = Tape([qml.RY(0.7, wires=0)], [qml.expval.PauliZ(0), qml.var.PauliX(0)])
+    out = simulate(tape)
+    np.testing.assert_allclose(out, [np.cos(0.7), 1 - np.sin(0.7) ** 2], atol=ATOL)
+
+
+# --- recording -------------------------------------------------------------------------------
+@pytest.mark.parametrize("tape_cls", [QuantumTape, JacobianTape], ids=["QuantumTape", "JacobianTape"])
+def test_recording_matches_explicit_tape(tape_cls):
+    rng = rng_for("record", tape_cls.__name__)
+    n = 3
+    specs = random_circuit(rng, n, depth=8)
+    obs = ("Tensor", [("PauliZ", (2,)), ("PauliX", (0,))])
+    with tape_cls() as tape:
+        for s in specs:
+            build(s)
+        qml.expval(build_obs(obs))
+        qml.probs(wires=[1])
+        qml.state()
+    names = [(f"Adjoint({s.name})" if s.adjoint else s.name) for s in specs]
+    assert [op.name for op in tape.operations] == names
+    assert [op.wires for op in tape.operations] == [s.wires for s in specs]
+    assert [type(m).__name__ for m in tape.measurements] == ["ExpectationMP", "ProbabilityMP", "StateMP"]
+    psi = ref.run(specs, n)
+    out = jit_simulate(tape, tuple(range(n)))
+    np.testing.assert_allclose(out[0], ref.expval(psi, obs, n), atol=ATOL)
+    np.testing.assert_allclose(out[1], ref.probs(psi, (1,), n), atol=ATOL)
+    np.testing.assert_allclose(out[2], psi, atol=ATOL)
+    # the recorded tape is a pytree; it round-trips to a plain Tape with the same results
+    leaves, treedef = jax.tree_util.tree_flatten(tape)
+    again = jax.tree_util.tree_unflatten(treedef, leaves)
+    for a, b in zip(jit_simulate(again, tuple(range(n))), out):
+        np.testing.assert_allclose(a, b, atol=0)
+
+
+def test_nested_tapes_record_independently():
+    with QuantumTape() as outer:
+        qml.RX(0.3, wires=0)
+        with QuantumTape() as inner:
+            qml.RY(0.4, wires=1)
+            qml.expval(qml.PauliZ(1))
+        qml.CNOT(wires=[0, 1])
+        with JacobianTape() as inner2:
+            qml.Hadamard(wires=2)
+            qml.probs(wires=[2])
+        qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+    assert [op.name for op in outer.operations] == ["RX", "CNOT"]
+    assert [op.name for op in inner.operations] == ["RY"]
+    assert [op.name for op in inner2.operations] == ["Hadamard"]
+    assert len(outer.measurements) == len(inner.measurements) == len(inner2.measurements) == 1
+    np.testing.assert_allclose(simulate(inner)[0], np.cos(0.4), atol=ATOL)
+    np.testing.assert_allclose(simulate(inner2)[0], [0.5, 0.5], atol=ATOL)
+    psi = ref.run([ref.Op("RX", (0.3,), (0,)), ref.Op("CNOT", (), (0, 1))], 2)
+    obs = ("Tensor", [("PauliZ", (0,)), ("PauliZ", (1,))])
+    np.testing.assert_allclose(simulate(outer)[0], ref.expval(psi, obs, 2), atol=ATOL)
+    # nothing leaks out of the contexts
+    qml.RX(0.1, wires=0)
+    assert [op.name for op in outer.operations] == ["RX", "CNOT"]
+
+
+def test_recording_inside_jit():
+    def circuit(x, y):
+        with QuantumTape() as tape:
+            qml.RX(x, wires=0)
+            qml.RY(y, wires=1)
+            qml.CNOT(wires=[0, 1])
+            qml.expval(qml.PauliZ(1))
+            qml.var(qml.PauliX(0) @ qml.PauliZ(1))
+        return simulate(tape)
+
+    x, y = 0.37, -1.2
+    psi = ref.run([ref.Op("RX", (x,), (0,)), ref.Op("RY", (y,), (1,)), ref.Op("CNOT", (), (0, 1))], 2)
+    xz = ("Tensor", [("PauliX", (0,)), ("PauliZ", (1,))])
+    want = [ref.expval(psi, ("PauliZ", (1,)), 2), ref.var(psi, xz, 2)]
+    np.testing.assert_allclose(jax.jit(circuit)(x, y), want, atol=ATOL)
+    # and under grad: d<Z1>/dx for <Z1> = cos(x) cos(y)
+    grad = jax.jit(jax.grad(lambda a: circuit(a, y)[0]))
+    np.testing.assert_allclose(grad(x), -np.sin(x) * np.cos(y), atol=ATOL)
+
+
+def test_tape_parameters_roundtrip():
+    ops = [qml.RX(0.1, wires=0), qml.Rot(0.2, 0.3, 0.4, wires=1), qml.CNOT(wires=[0, 1])]
+    tape = Tape(ops, [qml.expval(qml.PauliZ(1))])
+    assert tape.get_parameters() == [0.1, 0.2, 0.3, 0.4] and tape.num_params == 4
+    new = tape.with_parameters([0.5, 0.6, 0.7, 0.8])
+    assert new.get_parameters() == [0.5, 0.6, 0.7, 0.8] and tape.get_parameters() == [0.1, 0.2, 0.3, 0.4]
+    specs = [ref.Op("RX", (0.5,), (0,)), ref.Op("Rot", (0.6, 0.7, 0.8), (1,)), ref.Op("CNOT", (), (0, 1))]
+    psi = ref.run(specs, 2)
+    np.testing.assert_allclose(simulate(new)[0], ref.expval(psi, ("PauliZ", (1,)), 2), atol=ATOL)
+
+
+# --- devices ---------------------------------------------------------------------------------
+def test_device_with_string_labels():
+    rng = rng_for("labels")
+    labels = ["anc", "q1", "q0", "out"]
+    dev = qml.device("default.qubit", wires=labels)
+    assert dev.wires == tuple(labels) and dev.num_wires == 4
+    assert qml.device("lightning.qubit", wires=3).wires == (0, 1, 2)
+    n = 4
+    specs = random_circuit(rng, n, depth=8)
+    obs = ("Tensor", [("PauliY", (2,)), ("Hermitian", (0,), ref.random_hermitian(rng, 2))])
+    ham = random_hamiltonian(rng, n)
+    tape = Tape(
+        [build(s, labels) for s in specs],
+        [
+            qml.state(), qml.probs(), qml.probs(wires=["out", "anc"]), qml.expval(build_obs(obs, labels)),
+            qml.var(build_obs(ham, labels)), qml.density_matrix(wires=["q0", "anc"]),
+        ],
+    )  # fmt: skip
+    out = jit_simulate(tape, dev.wires)
+    psi = ref.run(specs, n)
+    want = [
+        psi, ref.probs(psi, None, n), ref.probs(psi, (3, 0), n), ref.expval(psi, obs, n),
+        ref.var(psi, ham, n), ref.density_matrix(psi, (2, 0), n),
+    ]  # fmt: skip
+    for g, w in zip(out, want):
+        np.testing.assert_allclose(g, w, atol=ATOL)
+
+
+def test_device_wires_unused_by_the_circuit_stay_in_zero():
+    dev = qml.device("default.qubit", wires=["x", "y", "z"])
+    tape = Tape([qml.Hadamard(wires="y")], [qml.state(), qml.probs(), qml.density_matrix(wires=["z", "y"])])
+    state, probs, dm = simulate(tape, wires=dev.wires)
+    np.testing.assert_allclose(state, [1 / np.sqrt(2), 0, 1 / np.sqrt(2), 0, 0, 0, 0, 0], atol=ATOL)
+    np.testing.assert_allclose(probs, [0.5, 0, 0.5, 0, 0, 0, 0, 0], atol=ATOL)
+    want_dm = np.zeros((4, 4))
+    want_dm[:2, :2] = 0.5  # |z y> = |0> (x) |+>
+    np.testing.assert_allclose(dm, want_dm, atol=ATOL)
+    # without device wires the tape's own wires are used, in order of appearance
+    (state,) = simulate(Tape([qml.PauliX(wires="b"), qml.Identity(wires="a")], [qml.state()]))
+    np.testing.assert_allclose(state, [0, 0, 1, 0], atol=0)
