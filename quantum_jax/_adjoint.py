@@ -16,6 +16,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _kernels
 from ._gates import _adjoint_of
@@ -68,6 +69,8 @@ def adjoint_jvp(
     real = jnp.finfo(real_dtype(tape)).dtype
 
     def zero_like(leaf: Any) -> Any:
+        if not jnp.issubdtype(jnp.result_type(leaf), jnp.inexact):  # integer data (BasisState bits)
+            return np.zeros(jnp.shape(leaf), jax.dtypes.float0)
         return jnp.zeros(jnp.shape(leaf), jnp.result_type(leaf))
 
     op_leaf_count = [len(op.params) for op in tape.operations]
