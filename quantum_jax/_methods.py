@@ -48,12 +48,13 @@ class FiniteDiff:
     """Finite differences of every leaf.
 
     Attributes:
-        h: the step.
+        h: the step; ``None`` picks it from each leaf's precision (1e-7 for float64, as PennyLane;
+            ``eps ** (1 / (approx_order + 1))`` for lower precision, where 1e-7 would be rounding noise).
         approx_order: the order of the error term.
         strategy: ``"forward"``, ``"backward"`` or ``"center"``.
     """
 
-    h: float = 1e-7
+    h: float | None = None
     approx_order: int = 1
     strategy: str = "forward"
 
@@ -62,7 +63,7 @@ class FiniteDiff:
             raise ValueError(
                 f"finite_diff: 'strategy' must be 'forward', 'backward' or 'center', got {self.strategy!r}."
             )
-        if not self.h > 0:
+        if self.h is not None and not self.h > 0:
             raise ValueError(f"finite_diff: 'h' must be positive, got {self.h}.")
         if int(self.approx_order) != self.approx_order or self.approx_order < 1:
             raise ValueError(f"finite_diff: 'approx_order' must be a positive integer, got {self.approx_order}.")
@@ -111,9 +112,20 @@ def leaf_recipes(method: Method, tape: Tape) -> list[Recipe | None]:
     """
     if isinstance(method, FiniteDiff):
         import jax
+        import jax.numpy as jnp
 
-        rec = finite_diff_recipe(method.h, method.approx_order, method.strategy)
-        return [rec] * len(jax.tree_util.tree_leaves(tape))
+        def step(leaf: Any) -> float:
+            if method.h is not None:
+                return method.h
+            dtype = jnp.result_type(leaf)
+            if not jnp.issubdtype(dtype, jnp.inexact) or jnp.finfo(dtype).bits >= 64:
+                return 1e-7
+            return float(jnp.finfo(dtype).eps) ** (1.0 / (method.approx_order + 1))
+
+        return [
+            finite_diff_recipe(step(leaf), method.approx_order, method.strategy)
+            for leaf in jax.tree_util.tree_leaves(tape)
+        ]
     assert isinstance(method, ParamShift)
     custom = dict(method.recipes)
     out: list[Recipe | None] = []
@@ -166,11 +178,11 @@ def method_from_kwargs(kind: str, kwargs: dict[str, Any]) -> Method:
         _no_more(kind, kwargs)
         return ParamShift(None if shifts is None else float(shifts), tuple(pairs), float(h))
     if kind == "finite_diff":
-        h = kwargs.pop("h", 1e-7)
+        h = kwargs.pop("h", None)
         order = kwargs.pop("approx_order", 1)
         strategy = kwargs.pop("strategy", "forward")
         _no_more(kind, kwargs)
-        return FiniteDiff(float(h), int(order), str(strategy))
+        return FiniteDiff(None if h is None else float(h), int(order), str(strategy))
     raise ValueError(f"unknown differentiation method {kind!r}")
 
 

@@ -158,3 +158,19 @@ def test_gate_matrices_keep_single_precision():
         double = tuple(np.asarray(p).astype(complex if np.iscomplexobj(p) else float) for p in spec.params)
         want = ref.Op(name, double, spec.wires, spec.word).matrix()
         np.testing.assert_allclose(m, want, atol=TOL32, err_msg=name)
+
+
+def test_finite_diff_default_step_follows_float32_precision():
+    """With float32 parameters the default step is eps**(1/2), not 1e-7 (which would be pure rounding noise)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def cost(x):
+        tape = qml.tape.Tape([qml.RX(x, wires=0)], [qml.expval(qml.PauliZ(0))])
+        return qml.execute([tape], dev, qml.gradients.finite_diff, interface="jax")[0][0]
+
+    x = jnp.float32(0.8)
+    g = jax.grad(cost)(x)
+    assert g.dtype == jnp.float32
+    assert abs(float(g) + np.sin(0.8)) < 2e-3
+    g64 = jax.grad(cost)(jnp.float64(0.8))
+    assert abs(float(g64) + np.sin(0.8)) < 1e-6
