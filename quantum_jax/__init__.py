@@ -12,18 +12,54 @@ from . import simulator as simulator
 from . import tape as tape
 from ._device import Device as Device
 from ._device import device as device
-from ._shots import Shots as Shots
 from ._execute import execute as execute
 from ._gates import (
-    CNOT, CRX, CRY, CRZ, CSWAP, CY, CZ, ISWAP, RX, RY, RZ, SWAP, SX, U1, U2, U3, Adjoint, BasisState,
-    ControlledPhaseShift, CPhase, CRot, Hadamard, Identity, IsingXX, IsingYY, IsingZZ, MultiRZ,
-    PauliRot, PauliX, PauliY, PauliZ, PhaseShift, QubitStateVector, QubitUnitary, Rot, S, StatePrep, T,
-    Toffoli, adjoint,
+    CNOT,
+    CRX,
+    CRY,
+    CRZ,
+    CSWAP,
+    CY,
+    CZ,
+    ISWAP,
+    RX,
+    RY,
+    RZ,
+    SWAP,
+    SX,
+    U1,
+    U2,
+    U3,
+    Adjoint,
+    BasisState,
+    ControlledPhaseShift,
+    CPhase,
+    CRot,
+    Hadamard,
+    Identity,
+    IsingXX,
+    IsingYY,
+    IsingZZ,
+    MultiRZ,
+    PauliRot,
+    PauliX,
+    PauliY,
+    PauliZ,
+    PhaseShift,
+    QubitStateVector,
+    QubitUnitary,
+    Rot,
+    S,
+    StatePrep,
+    T,
+    Toffoli,
+    adjoint,
 )  # fmt: skip
 from ._measurements import MeasurementProcess, counts, density_matrix, expval, probs, sample, state, var
 from ._observables import Hamiltonian, Hermitian, Observable, Projector, Tensor
 from ._operation import Operation
 from ._qnode import QNode, qnode
+from ._shots import Shots as Shots
 from ._tracker import Tracker
 
 __version__ = "0.1.0"

@@ -100,7 +100,10 @@ def training() -> None:
             for i in range(n):
                 qml.CNOT(wires=[i, (i + 1) % n])
         zz = [qml.PauliZ(i) @ qml.PauliZ((i + 1) % n) for i in range(n)]
-        return qml.expval(qml.Hamiltonian(jnp.ones(n), zz) + qml.Hamiltonian(jnp.full(n, 0.5), [qml.PauliX(i) for i in range(n)]))
+        return qml.expval(
+            qml.Hamiltonian(jnp.ones(n), zz)
+            + qml.Hamiltonian(jnp.full(n, 0.5), [qml.PauliX(i) for i in range(n)])
+        )
 
     opt = optax.adam(0.1)
 

@@ -34,7 +34,11 @@ class _Direction:
 
     def __init__(self, op: Operation, tangents: Sequence[Any]) -> None:
         self.is_diagonal = op.is_diagonal
-        fn = (lambda *ps: _rebuilt(op, ps).diagonal()) if op.is_diagonal else (lambda *ps: _rebuilt(op, ps).matrix())
+        fn = (
+            (lambda *ps: _rebuilt(op, ps).diagonal())
+            if op.is_diagonal
+            else (lambda *ps: _rebuilt(op, ps).matrix())
+        )
         _, self._d = jax.jvp(fn, tuple(op.params), tuple(tangents))
 
     def diagonal(self) -> jax.Array:
@@ -86,7 +90,7 @@ def adjoint_jvp(
 
     if any(t is not None for t in m_tangents):
         values, out_t = jax.jvp(
-            measure, (m_leaves,), ([zero_like(l) if t is None else t for l, t in zip(m_leaves, m_tangents)],)
+            measure, (m_leaves,), ([zero_like(x) if t is None else t for x, t in zip(m_leaves, m_tangents)],)
         )
         out_t = list(out_t)
     else:
@@ -106,17 +110,25 @@ def adjoint_jvp(
             ax = [axes[w] for w in op.wires]
             before = _kernels.apply_operation(psi, _adjoint_of(op), ax)
             if any(t is not None for t in op_t):
-                direction = _Direction(op, [zero_like(p) if t is None else t for p, t in zip(op.params, op_t)])
+                direction = _Direction(
+                    op, [zero_like(p) if t is None else t for p, t in zip(op.params, op_t)]
+                )
                 dpsi = _kernels.apply_operation(before, direction, ax)
                 for k, lam_m in enumerate(lams):
-                    out_t[k] = out_t[k] + jnp.stack([2 * jnp.real(jnp.vdot(lam, dpsi)) for lam in lam_m]).astype(real)
+                    out_t[k] = out_t[k] + jnp.stack(
+                        [2 * jnp.real(jnp.vdot(lam, dpsi)) for lam in lam_m]
+                    ).astype(real)
             lams = [[_kernels.apply_operation(lam, _adjoint_of(op), ax) for lam in lam_m] for lam_m in lams]
             psi = before
         preps = [(op, s) for op, s in zip(tape.operations, starts) if op.is_state_preparation]
         prep_t = [tangents[s : s + len(op.params)] for op, s in preps]
         if any(t is not None for ts in prep_t for t in ts):
             prep_leaves = [p for op, _ in preps for p in op.params]
-            prep_tan = [zero_like(p) if t is None else t for (op, _), ts in zip(preps, prep_t) for p, t in zip(op.params, ts)]
+            prep_tan = [
+                zero_like(p) if t is None else t
+                for (op, _), ts in zip(preps, prep_t)
+                for p, t in zip(op.params, ts)
+            ]
 
             def start_state(pl: Sequence[Any]) -> jax.Array:
                 ops = list(tape.operations)
@@ -128,5 +140,7 @@ def adjoint_jvp(
 
             _, dpsi0 = jax.jvp(start_state, (prep_leaves,), (prep_tan,))
             for k, lam_m in enumerate(lams):
-                out_t[k] = out_t[k] + jnp.stack([2 * jnp.real(jnp.vdot(lam, dpsi0)) for lam in lam_m]).astype(real)
+                out_t[k] = out_t[k] + jnp.stack([2 * jnp.real(jnp.vdot(lam, dpsi0)) for lam in lam_m]).astype(
+                    real
+                )
     return values, tuple(out_t)

@@ -62,8 +62,7 @@ def _select(argnum: Argnum, args: tuple[Any, ...], name: str) -> tuple[list[int]
     for a in requested:
         if isinstance(a, bool) or not isinstance(a, (int, onp.integer)):
             raise TypeError(
-                f"argnum must be None, an int or a list/tuple of ints; got argnum={argnum!r} "
-                f"({counted})."
+                f"argnum must be None, an int or a list/tuple of ints; got argnum={argnum!r} ({counted})."
             )
     positions = []
     for a in requested:

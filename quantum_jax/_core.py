@@ -21,7 +21,14 @@ from jax.custom_derivatives import SymbolicZero
 
 from . import _tracker
 from ._adjoint import adjoint_jvp, check_supported
-from ._methods import Adjoint, Backprop, FiniteDiff, Method, ParamShift, describe_leaf, fallback_recipe, leaf_recipes
+from ._methods import (
+    Adjoint,
+    Backprop,
+    Method,
+    describe_leaf,
+    fallback_recipe,
+    leaf_recipes,
+)
 from ._shift_rules import Recipe
 from ._shots import Shots
 from ._simulator import simulate_raw
@@ -78,7 +85,8 @@ def circuit_function(spec: Spec) -> Callable[[Leaves], Raws]:
     """The function ``leaves -> raw quantities`` for ``spec``; cached, so equal specs share it."""
     if spec.shots is not None and isinstance(spec.method, (Backprop, Adjoint)):
         raise ValueError(
-            f"{'backprop' if isinstance(spec.method, Backprop) else 'adjoint'} differentiation needs the exact "
+            f"{'backprop' if isinstance(spec.method, Backprop) else 'adjoint'} differentiation needs the "
+            "exact "
             "statevector, which hardware cannot give; with shots use diff_method='parameter-shift' or "
             "'finite-diff' (or shots=None)."
         )
@@ -134,7 +142,9 @@ class _Term:
         return self.mult == 1.0 and np.all(np.asarray(self.add) == 0)
 
 
-def _leaf_terms(method: Method, tape: Tape, recipes: list[Recipe | None], i: int, leaf: Any, t: Any) -> list[_Term]:
+def _leaf_terms(
+    method: Method, tape: Tape, recipes: list[Recipe | None], i: int, leaf: Any, t: Any
+) -> list[_Term]:
     recipe = recipes[i]
     if jnp.ndim(leaf) == 0 and not jnp.iscomplexobj(leaf) and recipe is not None:
         return [_Term(i, c, t, a, s) for c, a, s in recipe]
@@ -190,7 +200,10 @@ def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> 
             columns.append(jnp.broadcast_to(leaf, (rows, *leaf.shape)))
             continue
         mult = np.ones((rows,) + (1,) * leaf.ndim)
-        add = np.zeros((rows, *leaf.shape), dtype=np.result_type(float, *[np.asarray(shifted[r].add).dtype for r in mine]))
+        add = np.zeros(
+            (rows, *leaf.shape),
+            dtype=np.result_type(float, *[np.asarray(shifted[r].add).dtype for r in mine]),
+        )
         for r in mine:
             mult[r] = shifted[r].mult
             add[r] = shifted[r].add

@@ -143,8 +143,14 @@ def sampling_key(device: Device, shots: Shots | None, key: Any, owner: str) -> A
 
 
 def run_raw(
-    bare_tapes: Sequence[Tape], wires: tuple[Any, ...], method: Method | None, max_diff: int | None,
-    cache: bool = True, cachesize: int = 10000, shots: Shots | None = None, key: Any = None,
+    bare_tapes: Sequence[Tape],
+    wires: tuple[Any, ...],
+    method: Method | None,
+    max_diff: int | None,
+    cache: bool = True,
+    cachesize: int = 10000,
+    shots: Shots | None = None,
+    key: Any = None,
 ) -> list[tuple[Any, ...]]:
     """Raw quantities of coefficient-free tapes, grouped by structure into batched calls.
 

@@ -6,7 +6,6 @@ parameter, the frequencies of its generator's spectrum.
 
 from __future__ import annotations
 
-
 from typing import Any, ClassVar
 
 import jax
@@ -493,7 +492,10 @@ class PauliRot(Operation):
     def diagonal(self) -> jax.Array:
         z = np.array([1 if ch == "Z" else 0 for ch in self.pauli_word])
         parity = np.array(
-            [int(np.dot(z, [(i >> (len(z) - 1 - j)) & 1 for j in range(len(z))])) % 2 for i in range(2 ** len(z))]
+            [
+                int(np.dot(z, [(i >> (len(z) - 1 - j)) & 1 for j in range(len(z))])) % 2
+                for i in range(2 ** len(z))
+            ]
         )
         p = jnp.exp(-0.5j * _cplx(self.params[0]))
         return jnp.where(jnp.asarray(parity) == 0, p, jnp.conj(p))
@@ -518,9 +520,7 @@ class QubitUnitary(Operation):
     num_params = 1
     frequencies = (None,)
 
-    def __init__(
-        self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True
-    ) -> None:
+    def __init__(self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True) -> None:
         U = jnp.asarray(U)
         if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] & (U.shape[0] - 1):
             raise ValueError(f"QubitUnitary: 'U' must be a square 2^k x 2^k matrix, got shape {U.shape}.")
@@ -728,4 +728,3 @@ OBSERVABLES: dict[str, type[Any]] = {
     "Identity": Identity, "Hermitian": Hermitian,
 }  # fmt: skip
 """The observables that the legacy ``qml.expval.PauliZ(0)`` syntax can name."""
-

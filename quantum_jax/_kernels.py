@@ -100,7 +100,9 @@ def expectation(state: jax.Array, applied: jax.Array) -> jax.Array:
     return jnp.real(jnp.vdot(state, applied))
 
 
-def apply_operation(state: jax.Array, op: object, axes: Sequence[int], data: jax.Array | None = None) -> jax.Array:
+def apply_operation(
+    state: jax.Array, op: object, axes: Sequence[int], data: jax.Array | None = None
+) -> jax.Array:
     """Apply ``op`` by the data it declares: a permutation (with phases), a diagonal or a matrix.
 
     ``data``, when given, is the op's diagonal or matrix computed beforehand (see ``gate_data``).

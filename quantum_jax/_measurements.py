@@ -48,7 +48,11 @@ def _diagonal(obs: Observable, axes: WireAxes, ndim: int) -> jax.Array | None:
         return sum(c * d for c, d in zip(jnp.asarray(obs.coeffs), diags))  # type: ignore[operator]
     total: Any = None
     for f in obs.factors():
-        identity = f.permutation is not None and f.phases is None and tuple(f.permutation) == tuple(range(len(f.permutation)))
+        identity = (
+            f.permutation is not None
+            and f.phases is None
+            and tuple(f.permutation) == tuple(range(len(f.permutation)))
+        )
         if identity:
             continue
         if not f.is_diagonal:
@@ -127,7 +131,9 @@ class MeasurementProcess:
 
     def sampled(self, sampler: Sampler, index: int) -> Any:
         """Raw quantities estimated from the samples ``sampler`` draws (this is measurement ``index``)."""
-        raise ValueError(f"{type(self).__name__} cannot be estimated from shots; use a device with shots=None.")
+        raise ValueError(
+            f"{type(self).__name__} cannot be estimated from shots; use a device with shots=None."
+        )
 
     def postprocess(self, raw: Any, coeffs: Any) -> jax.Array:
         """The measurement's value from its raw quantities and Hamiltonian coefficients."""
@@ -169,7 +175,11 @@ class Sampler:
     """
 
     def __init__(
-        self, state: jax.Array, axes: WireAxes, key: jax.Array, shots: int,
+        self,
+        state: jax.Array,
+        axes: WireAxes,
+        key: jax.Array,
+        shots: int,
         units: Sequence[tuple[tuple[int, int], Any, Sequence[Hashable]]],
     ) -> None:
         self.state = state

@@ -66,7 +66,9 @@ class FiniteDiff:
         if self.h is not None and not self.h > 0:
             raise ValueError(f"finite_diff: 'h' must be positive, got {self.h}.")
         if int(self.approx_order) != self.approx_order or self.approx_order < 1:
-            raise ValueError(f"finite_diff: 'approx_order' must be a positive integer, got {self.approx_order}.")
+            raise ValueError(
+                f"finite_diff: 'approx_order' must be a positive integer, got {self.approx_order}."
+            )
 
 
 Method = Backprop | Adjoint | ParamShift | FiniteDiff
@@ -93,9 +95,7 @@ def finite_diff_recipe(h: float, approx_order: int, strategy: str) -> Recipe:
     rhs = np.zeros(len(points))
     rhs[1] = 1.0
     coeffs = np.linalg.solve(vander, rhs) / h
-    return tuple(
-        (float(c), 1.0, float(p * h)) for c, p in zip(coeffs, points) if abs(c * h) > 1e-12
-    )
+    return tuple((float(c), 1.0, float(p * h)) for c, p in zip(coeffs, points) if abs(c * h) > 1e-12)
 
 
 def _scalar_real(leaf: Any) -> bool:
@@ -203,5 +203,3 @@ def describe_leaf(tape: Tape, index: int) -> str:
 
 def unique(seq: Sequence[Any]) -> list[Any]:
     return list(dict.fromkeys(seq))
-
-

@@ -19,8 +19,17 @@ from ._shots import as_shots
 from ._simulator import postprocess
 from ._tape import Tape
 
-_DIFF_METHODS = ("best", "backprop", "adjoint", "device", "parameter-shift", "param_shift", "finite-diff",
-                 "finite_diff", None)
+_DIFF_METHODS = (
+    "best",
+    "backprop",
+    "adjoint",
+    "device",
+    "parameter-shift",
+    "param_shift",
+    "finite-diff",
+    "finite_diff",
+    None,
+)
 
 
 def _wants_numpy(interface: str | None, args: Sequence[Any], kwargs: dict[str, Any]) -> bool:
@@ -89,7 +98,9 @@ class QNode:
                 f"QNode: unknown diff_method {diff_method!r}; use one of "
                 f"{', '.join(repr(m) for m in _DIFF_METHODS)}."
             )
-        if max_diff is not None and (isinstance(max_diff, bool) or not isinstance(max_diff, int) or max_diff < 1):
+        if max_diff is not None and (
+            isinstance(max_diff, bool) or not isinstance(max_diff, int) or max_diff < 1
+        ):
             raise ValueError(f"QNode: 'max_diff' must be a positive integer or None, got {max_diff!r}.")
         self.func = func
         self.device = device
@@ -143,7 +154,8 @@ class QNode:
         return result
 
     def __repr__(self) -> str:
-        return f"<QNode: device={self.device.name!r}, wires={self.device.num_wires}, diff_method={self.diff_method!r}>"
+        dev = self.device
+        return f"<QNode: device={dev.name!r}, wires={dev.num_wires}, diff_method={self.diff_method!r}>"
 
 
 def qnode(

@@ -30,7 +30,7 @@ def _is_equidistant(freqs: Sequence[float]) -> bool:
     return all(math.isclose(f, (i + 1) * base, rel_tol=1e-9) for i, f in enumerate(freqs))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def frequency_rule(frequencies: tuple[float, ...], shifts: tuple[float, ...] | None = None) -> Recipe:
     """The first-derivative recipe for a parameter whose generator has these frequencies.
 

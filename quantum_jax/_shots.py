@@ -35,7 +35,9 @@ class Shots:
 def _count(value: Any, owner: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            raise TypeError(f"{owner}: 'shots' must be an integer, got the float {value!r}; pass int({value}).")
+            raise TypeError(
+                f"{owner}: 'shots' must be an integer, got the float {value!r}; pass int({value})."
+            )
         raise TypeError(f"{owner}: 'shots' must be a positive integer, got {value!r}.")
     if value <= 0:
         raise ValueError(f"{owner}: 'shots' must be positive, got {value}; use shots=None for exact results.")
@@ -78,7 +80,9 @@ def check_key(key: Any, owner: str) -> jax.Array:
         raise TypeError(f"{owner}: 'key' must be a JAX PRNG key, got {type(key).__name__}.") from None
     if jnp.issubdtype(arr.dtype, jax.dtypes.prng_key):
         if arr.shape != ():
-            raise ValueError(f"{owner}: 'key' must be a single PRNG key, got shape {arr.shape}; vmap over keys instead.")
+            raise ValueError(
+                f"{owner}: 'key' must be a single PRNG key, got shape {arr.shape}; vmap over keys instead."
+            )
         return arr
     if arr.dtype == jnp.uint32 and arr.shape == (2,):
         return jax.random.wrap_key_data(arr)

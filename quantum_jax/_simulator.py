@@ -15,8 +15,8 @@ import jax.numpy as jnp
 from . import _kernels
 from ._device import check_memory
 from ._measurements import Sampler, sampling_units
-from ._shots import Shots
 from ._operation import Operation
+from ._shots import Shots
 from ._tape import Tape
 from ._wires import Wires
 
@@ -194,7 +194,9 @@ def simulate_raw(
     return tuple(tuple(b[i] for b in per_bin) for i in range(len(tape.measurements)))
 
 
-def postprocess(tape: Tape, raws: Sequence[Any], coeffs: Sequence[Any], shots: Shots | None = None) -> list[Any]:
+def postprocess(
+    tape: Tape, raws: Sequence[Any], coeffs: Sequence[Any], shots: Shots | None = None
+) -> list[Any]:
     """Measurement values from raw quantities; a shot vector stacks bins when their shapes agree."""
     out = []
     for m, r, c in zip(tape.measurements, raws, coeffs):

@@ -18,7 +18,14 @@ import numpy as np
 from . import _recording
 from ._gates import Hadamard, Identity, PauliX, PauliY, PauliZ
 from ._measurements import ExpectationMP, ProbabilityMP, VarianceMP
-from ._methods import FiniteDiff, ParamShift, fallback_recipe, finite_diff_recipe, leaf_recipes, method_from_kwargs
+from ._methods import (
+    FiniteDiff,
+    ParamShift,
+    fallback_recipe,
+    finite_diff_recipe,
+    leaf_recipes,
+    method_from_kwargs,
+)
 from ._observables import Hamiltonian, Hermitian, Tensor
 from ._shift_rules import Recipe, second_derivative_rule
 from ._tape import Tape
@@ -29,7 +36,11 @@ PostProcess = Callable[[Sequence[Any]], jax.Array]
 
 def _trainable(tape: Tape, argnum: Any) -> list[int]:
     params = tape.get_parameters()
-    scalar = [i for i, p in enumerate(params) if jnp.ndim(p) == 0 and jnp.issubdtype(jnp.result_type(p), jnp.floating)]
+    scalar = [
+        i
+        for i, p in enumerate(params)
+        if jnp.ndim(p) == 0 and jnp.issubdtype(jnp.result_type(p), jnp.floating)
+    ]
     if argnum is None:
         return scalar
     idx = [argnum] if isinstance(argnum, int) else list(argnum)
@@ -88,8 +99,10 @@ class _Linearized:
     def sizes(self, total: int) -> list[int]:
         """Flat size of each original measurement, given the flat size of a linearized result."""
         total -= self.n_extra
-        known = [int(np.prod(m.shape(0))) if not (isinstance(m, ProbabilityMP) and not m.measured_wires) else None
-                 for m in self.original.measurements]
+        known = [
+            int(np.prod(m.shape(0))) if not (isinstance(m, ProbabilityMP) and not m.measured_wires) else None
+            for m in self.original.measurements
+        ]
         unknown = known.count(None)
         if unknown:
             each = (total - sum(k for k in known if k is not None)) // unknown
@@ -97,7 +110,9 @@ class _Linearized:
         return known  # type: ignore[return-value]
 
 
-def _jacobian(tape: Tape, terms_per_param: list[Recipe], trainable: list[int]) -> tuple[list[Tape], PostProcess]:
+def _jacobian(
+    tape: Tape, terms_per_param: list[Recipe], trainable: list[int]
+) -> tuple[list[Tape], PostProcess]:
     lin = _Linearized(tape)
     base = lin.tape
     params = base.get_parameters()
@@ -144,7 +159,9 @@ def _jacobian(tape: Tape, terms_per_param: list[Recipe], trainable: list[int]) -
 
 def _reshape(flat_jac: jax.Array, tape: Tape, n: int) -> jax.Array:
     shapes = {m.shape(0) for m in tape.measurements}
-    if len(shapes) == 1 and not any(isinstance(m, ProbabilityMP) and not m.measured_wires for m in tape.measurements):
+    if len(shapes) == 1 and not any(
+        isinstance(m, ProbabilityMP) and not m.measured_wires for m in tape.measurements
+    ):
         return jnp.reshape(flat_jac, (len(tape.measurements), *next(iter(shapes)), n))
     return flat_jac
 
@@ -198,13 +215,19 @@ def _param_shift(
     """
     method = method_from_kwargs(
         "param_shift",
-        {k: v for k, v in dict(shifts=shifts, gradient_recipes=gradient_recipes, fallback_h=fallback_h).items()
-         if v is not None},
+        {
+            k: v
+            for k, v in dict(shifts=shifts, gradient_recipes=gradient_recipes, fallback_h=fallback_h).items()
+            if v is not None
+        },
     )
     assert isinstance(method, ParamShift)
     trainable = _trainable(tape, argnum)
     recipes = leaf_recipes(method, tape.canonical())
-    terms = [recipes[p] if recipes[p] is not None else fallback_recipe(method, f"tape parameter {p}") for p in trainable]
+    terms = [
+        recipes[p] if recipes[p] is not None else fallback_recipe(method, f"tape parameter {p}")
+        for p in trainable
+    ]
     return _jacobian(tape.canonical(), terms, trainable)
 
 
@@ -316,7 +339,9 @@ def _param_shift_hessian(
             val = sum(c * flat[i] for c, i in row)
             hess = hess.at[:, a, b].set(val).at[:, b, a].set(val)
         shapes = {m.shape(0) for m in tape.measurements}
-        if len(shapes) == 1 and not any(isinstance(m, ProbabilityMP) and not m.measured_wires for m in tape.measurements):
+        if len(shapes) == 1 and not any(
+            isinstance(m, ProbabilityMP) and not m.measured_wires for m in tape.measurements
+        ):
             return jnp.reshape(hess, (len(tape.measurements), *next(iter(shapes)), n, n))
         return hess
 

@@ -28,15 +28,11 @@ def as_wires(wires: Any, owner: str) -> Wires:
         if isinstance(w, np.integer):
             w = int(w)
         if isinstance(w, (float, np.floating)) and float(w).is_integer():
-            raise TypeError(
-                f"{owner}: wire label {w!r} is a float; use integers or strings as wire labels."
-            )
+            raise TypeError(f"{owner}: wire label {w!r} is a float; use integers or strings as wire labels.")
         try:
             hash(w)
         except TypeError:
-            raise TypeError(
-                f"{owner}: wire label {w!r} is not hashable; use integers or strings."
-            ) from None
+            raise TypeError(f"{owner}: wire label {w!r} is not hashable; use integers or strings.") from None
         out.append(w)
     seen: set[Hashable] = set()
     dups = [w for w in out if w in seen or seen.add(w)]  # type: ignore[func-returns-value]

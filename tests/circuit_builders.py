@@ -42,9 +42,7 @@ def random_word(k: int, rng: np.random.Generator) -> str:
     return "".join(rng.choice(list("IXYZ"), size=k))
 
 
-def random_op(
-    name: str, wires: Sequence[int], rng: np.random.Generator, adjoint: bool = False
-) -> ref.Op:
+def random_op(name: str, wires: Sequence[int], rng: np.random.Generator, adjoint: bool = False) -> ref.Op:
     wires = tuple(int(w) for w in wires)
     word = random_word(len(wires), rng) if name == "PauliRot" else None
     return ref.Op(name, random_params(name, len(wires), rng), wires, word, adjoint)

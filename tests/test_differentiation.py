@@ -537,7 +537,7 @@ MEASUREMENT_SETS = {
 P5 = np.array([0.3, -0.9, 1.2, 0.45, -2.0])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def backprop_derivatives(kind: str) -> tuple[np.ndarray, np.ndarray]:
     """Jacobian and Hessian of a transform tape's result by backprop (``jax.jacobian``/``jax.hessian``)."""
 

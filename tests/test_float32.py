@@ -14,7 +14,7 @@ import reference as ref
 from circuit_builders import GATE_NAMES, build, build_obs, random_circuit, random_op, rng_for
 
 import quantum_jax as qml
-from quantum_jax.simulator import final_state, simulate
+from quantum_jax.simulator import simulate
 from quantum_jax.tape import Tape
 
 TOL32 = 2e-5
@@ -161,7 +161,7 @@ def test_gate_matrices_keep_single_precision():
 
 
 def test_finite_diff_default_step_follows_float32_precision():
-    """With float32 parameters the default step is eps**(1/2), not 1e-7 (which would be pure rounding noise)."""
+    """With float32 parameters the default step is eps**(1/2), not 1e-7 (pure rounding noise there)."""
     dev = qml.device("default.qubit", wires=1)
 
     def cost(x):

@@ -413,7 +413,8 @@ def test_state_preparations_jit_and_vmap():
     for b in range(3):
         want = ref.run(
             [
-                ref.Op("StatePrep", (vecs[b],), (2, 0)), ref.Op("BasisState", (bits[b],), (1,)),
+                ref.Op("StatePrep", (vecs[b],), (2, 0)),
+                ref.Op("BasisState", (bits[b],), (1,)),
                 ref.Op("CNOT", (), (1, 2)),
             ],
             n,

@@ -40,7 +40,7 @@ from quantum_jax import execute
 
 # The example's code, with the three dropped measurement lines restored (marked nowhere: the text is
 # otherwise the seed's, character for character).
-SEED000_CODE = '''\
+SEED000_CODE = """\
 dev = qml.device("lightning.qubit", wires=2)
 
 def cost_fn(params, x):
@@ -62,7 +62,7 @@ def cost_fn(params, x):
     res = execute(tapes, dev, qml.gradients.param_shift)
 
     return res[0][0] + res[1][0, 0] - res[1][0, 1]
-'''
+"""
 
 # The interactive session, verbatim: inputs after the prompt, then what the seed shows (if anything).
 SEED000_SESSION = """\

@@ -44,9 +44,7 @@ _OBS = {"I": qml.Identity, "X": qml.PauliX, "Y": qml.PauliY, "Z": qml.PauliZ, "H
 
 # A 1-wire Hermitian observable with three distinct moments, and a 2-wire one.
 HERM1 = np.array([[0.7, 0.4 - 0.3j], [0.4 + 0.3j, -1.2]])
-HERM2 = np.array(
-    [[1.0, 0.2, 0.0, 0.5j], [0.2, -0.5, 0.3, 0.0], [0.0, 0.3, 2.0, 0.1], [-0.5j, 0.0, 0.1, 0.4]]
-)
+HERM2 = np.array([[1.0, 0.2, 0.0, 0.5j], [0.2, -0.5, 0.3, 0.0], [0.0, 0.3, 2.0, 0.1], [-0.5j, 0.0, 0.1, 0.4]])
 
 # Observable specs: a tuple of factors on disjoint wires. A factor is ``(letter, wire)``,
 # ``("herm", matrix, wires)`` or ``("proj", bits, wires)``. ``("ham", coeffs, [spec, ...])`` is a sum.
@@ -198,7 +196,7 @@ CASES = {
 EST_SHOTS = 20_000
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def case_qnodes(case: str) -> tuple[qml.QNode, qml.QNode]:
     """(sampling QNode, exact-state QNode) of a case; cached so the compiled functions are reused."""
     n, structure, meas = CASES[case]
@@ -297,7 +295,7 @@ def _grad_circuit(x):
     return qml.expval(qml.PauliY(1))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def grad_qnodes() -> dict[str, qml.QNode]:
     dev = qml.device("default.qubit", wires=2, shots=GRAD_SHOTS, seed=99)
     return {
@@ -422,7 +420,7 @@ def _key_circuit(x):
     return qml.expval(qml.PauliZ(0)), qml.sample(qml.PauliZ(1))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def key_qnode(seed: int | None = 21) -> qml.QNode:
     dev = qml.device("default.qubit", wires=2, shots=KEY_SHOTS, seed=seed)
     return qml.QNode(_key_circuit, dev, interface="jax")
@@ -489,7 +487,7 @@ def test_vmap_over_keys_gives_independent_runs():
 BELL_SHOTS = 1000
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bell_qnodes():
     dev = qml.device("default.qubit", wires=3, shots=BELL_SHOTS, seed=5)
 
@@ -691,7 +689,7 @@ def test_override_shots_zero_is_rejected():
 
 
 # --- 7. bad input --------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _simple_qnode(shots, diff_method="best", meas="expval"):
     dev = qml.device("default.qubit", wires=2, shots=shots, seed=0)
 
@@ -756,8 +754,9 @@ def test_bad_keys(bad_key, error, match):
     with pytest.raises(error, match=match):
         _simple_qnode(10)(0.3, key=bad_key)
     with pytest.raises(error, match=match):
-        qml.execute([_override_tape()], qml.device("default.qubit", wires=1), None, override_shots=10,
-                    key=bad_key)
+        qml.execute(
+            [_override_tape()], qml.device("default.qubit", wires=1), None, override_shots=10, key=bad_key
+        )
 
 
 def test_sample_and_counts_of_hamiltonian_rejected():
@@ -770,11 +769,14 @@ def test_sample_and_counts_of_hamiltonian_rejected():
         qml.sample(qml.PauliZ(0), wires=[0])
 
 
-@pytest.mark.parametrize("meas, match", [
-    ("sample", r"sample\(\) needs a device with shots"),
-    ("sample_wires", r"sample\(\) needs a device with shots"),
-    ("counts", r"counts\(\) needs a device with shots"),
-])
+@pytest.mark.parametrize(
+    "meas, match",
+    [
+        ("sample", r"sample\(\) needs a device with shots"),
+        ("sample_wires", r"sample\(\) needs a device with shots"),
+        ("counts", r"counts\(\) needs a device with shots"),
+    ],
+)
 def test_sampling_measurements_need_shots(meas, match):
     with pytest.raises(ValueError, match=match):
         _simple_qnode(None, meas=meas)(0.3)
@@ -829,7 +831,9 @@ def test_million_shots_on_three_qubits():
         qml.CNOT(wires=[0, 2])
         qml.Hadamard(wires=1)
         return (
-            qml.expval(qml.PauliZ(0) @ qml.PauliZ(2)), qml.expval(qml.PauliZ(0)), qml.probs(wires=[0, 1, 2])
+            qml.expval(qml.PauliZ(0) @ qml.PauliZ(2)),
+            qml.expval(qml.PauliZ(0)),
+            qml.probs(wires=[0, 1, 2]),
         )
 
     circuit(0.7)  # compile
