@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from . import _tracker
+from . import _kernels, _tracker
 from ._adjoint import adjoint_jvp, check_supported
 from ._methods import (
     Adjoint,
@@ -72,12 +72,21 @@ def _split_key(spec: Spec, leaves: Leaves) -> tuple[Leaves, Any]:
     return (leaves[:-1], leaves[-1]) if spec.shots is not None else (leaves, None)
 
 
-def _simulate(spec: Spec, leaves: Leaves) -> Raws:
-    leaves, key = _split_key(spec, leaves)
-    tape = jax.tree_util.tree_unflatten(spec.treedef, list(leaves))
-    raws = simulate_raw(tape, spec.wires, spec.shots, key)
+@functools.partial(jax.jit, static_argnums=0)
+def _run(static: tuple[Any, ...], leaves: Leaves) -> Raws:
+    treedef, wires, shots, _ = static
+    leaves, key = (leaves[:-1], leaves[-1]) if shots is not None else (leaves, None)
+    tape = jax.tree_util.tree_unflatten(treedef, list(leaves))
+    raws = simulate_raw(tape, wires, shots, key)
     _tracker.count_execution(raws)
     return raws
+
+
+def _simulate(spec: Spec, leaves: Leaves) -> Raws:
+    """Simulate; jitted on what the simulation depends on only, so one trace serves the primal, the
+    rules' own evaluations and, batched at the jaxpr level, the vmapped shifted evaluations of every
+    derivative order."""
+    return _run((spec.treedef, spec.wires, spec.shots, spec.tracking), leaves)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -183,7 +192,7 @@ def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> 
     def combine(o: Any, s: Any = None) -> Any:
         t = unshifted * o
         if s is not None:
-            w = jnp.stack([term.weight * term.component for term in shifted]).astype(o.dtype)
+            w = _kernels.stack([term.weight * term.component for term in shifted]).astype(o.dtype)
             t = t + jnp.tensordot(w, s, axes=1)
         return jnp.broadcast_to(t, o.shape).astype(o.dtype)
 

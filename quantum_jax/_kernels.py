@@ -6,10 +6,27 @@ A k-wire operator acts on its own k axes only; the full ``2^n x 2^n`` matrix is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+
+def stack(arrays: Sequence[Any], width: int = 8) -> jax.Array:
+    """``jnp.stack(arrays)``, built as a tree of stacks of at most ``width`` arrays.
+
+    XLA on CPU fuses a concatenation with at most 8 operands into its consumers; a flat stack of more
+    leaves every operand (often a scalar slice) as a kernel of its own, each compiled separately,
+    which dominated compile time. The tree compiles into one fused kernel.
+    """
+    arrays = [jnp.asarray(a) for a in arrays]
+    if len(arrays) <= width:
+        return jnp.stack(arrays)
+    count = len(arrays)
+    arrays += [jnp.zeros_like(arrays[0])] * (-count % width)
+    tree = stack([jnp.stack(arrays[i : i + width]) for i in range(0, len(arrays), width)], width)
+    return jnp.reshape(tree, (-1, *tree.shape[2:]))[:count]
 
 
 def _parts(state: jax.Array, axes: Sequence[int]) -> list[jax.Array]:
@@ -121,3 +138,93 @@ def sample_indices(probs: jax.Array, key: jax.Array, shots: int) -> jax.Array:
     cdf = jnp.cumsum(probs)
     u = jax.random.uniform(key, (shots,), dtype=cdf.dtype) * cdf[-1]
     return jnp.minimum(jnp.searchsorted(cdf, u, side="right"), probs.shape[0] - 1)
+
+
+# --- kernels on a state whose axis order is tracked at trace time (see _program) -------------------
+def transpose(state: jax.Array, before: Sequence[Any], after: Sequence[Any]) -> jax.Array:
+    """Move the axes of a state laid out in wire order ``before`` into wire order ``after``."""
+    return jnp.transpose(state, [list(before).index(w) for w in after])
+
+
+def _column(matrix: jax.Array, j: int) -> jax.Array:
+    return jax.lax.index_in_dim(matrix, j, axis=1, keepdims=False)
+
+
+def _entry(matrix: jax.Array, i: int, j: int) -> jax.Array:
+    return jax.lax.index_in_dim(_column(matrix, j), i, axis=0, keepdims=False)
+
+
+def apply_front(state: jax.Array, matrix: jax.Array, k: int) -> jax.Array:
+    """Apply a ``(2^k, 2^k)`` matrix to the k leading axes; they come out as the k trailing axes.
+
+    For k <= 2 the product is a sum over the ``2^k`` contiguous slices of the state, each times a
+    column of the matrix, which XLA fuses into one pass with no transpose; larger blocks use one
+    matrix product.
+    """
+    d = 2**k
+    flat = jnp.reshape(state, (d, -1))
+    if k <= 2:
+        rows = [jax.lax.index_in_dim(flat, j, axis=0, keepdims=False) for j in range(d)]
+        entries = [[_entry(matrix, i, j) for j in range(d)] for i in range(d)]
+        out = jnp.stack([sum(entries[i][j] * rows[j] for j in range(d)) for i in range(d)], axis=-1)
+    else:
+        out = jax.lax.dot_general(flat, matrix, (((0,), (1,)), ((), ())))
+    return jnp.reshape(out, state.shape)
+
+
+def apply_back(state: jax.Array, matrix: jax.Array, k: int) -> jax.Array:
+    """Inverse layout move of :func:`apply_front`: the k trailing axes in, the k leading axes out."""
+    d = 2**k
+    flat = jnp.reshape(state, (-1, d))
+    if k <= 2:
+        cols = [_column(flat, j) for j in range(d)]
+        entries = [[_entry(matrix, i, j) for j in range(d)] for i in range(d)]
+        out = jnp.stack([sum(entries[i][j] * cols[j] for j in range(d)) for i in range(d)], axis=0)
+    else:
+        out = jax.lax.dot_general(matrix, flat, (((1,), (1,)), ((), ())))
+    return jnp.reshape(out, state.shape)
+
+
+# Up to this many wires the gather's source indices are computed at trace time and stored in the
+# program (at most 2^16 int32 = 256 KiB); above it they are computed inside the program from an iota.
+STORED_INDEX_WIRES = 16
+
+
+def monomial_source(
+    tables: Sequence[tuple[Sequence[Any], Sequence[int], Sequence[complex] | None]],
+    before: Sequence[Any],
+    after: Sequence[Any],
+) -> tuple[jax.Array, jax.Array | None]:
+    """Where each amplitude comes from after a sequence of monomial gates, and its phase.
+
+    ``tables`` lists per gate ``(wires, permutation, phases)`` with ``new[j] = phases[j] *
+    old[permutation[j]]`` on its wires. Returns flat indices into the state laid out in wire order
+    ``before``, one per amplitude of the result laid out in ``after``, and the phases (or ``None``).
+    """
+    n = len(after)
+    stored = n <= STORED_INDEX_WIRES
+    xp: Any = np if stored else jnp
+    itype = np.int32 if n < 31 else np.int64
+    index = np.arange(2**n, dtype=itype) if stored else jax.lax.iota(itype, 2**n)
+    bits = {w: (index >> (n - 1 - p)) & 1 for p, w in enumerate(after)}
+    phase = None
+    for wires, perm, phases in reversed(list(tables)):
+        k = len(wires)
+        local = sum(bits[w] << (k - 1 - t) for t, w in enumerate(wires))
+        if phases is not None:
+            factor = xp.asarray(np.asarray(phases, dtype=complex))[local]
+            phase = factor if phase is None else phase * factor
+        source = xp.asarray(np.asarray(perm, dtype=itype))[local]
+        for t, w in enumerate(wires):
+            bits[w] = (source >> (k - 1 - t)) & 1
+    flat = sum(bits[w] << (n - 1 - p) for p, w in enumerate(before))
+    return jnp.asarray(flat), None if phase is None else jnp.asarray(phase)
+
+
+def apply_monomial(state: jax.Array, source: jax.Array, phase: jax.Array | None) -> jax.Array:
+    """``new[i] = phase[i] * old[source[i]]`` on the flattened state: one gather."""
+    flat = jnp.reshape(state, (-1,))
+    out = flat.at[source].get(mode="promise_in_bounds", unique_indices=True)
+    if phase is not None:
+        out = out * phase.astype(state.dtype)
+    return jnp.reshape(out, state.shape)

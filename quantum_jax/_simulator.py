@@ -1,7 +1,8 @@
 """The statevector simulator: a pure, jittable function of a tape.
 
-The state is a ``(2,) * n`` array, one axis per wire. Every gate acts on its own axes only, by
-the data it declares (:func:`quantum_jax._kernels.apply_operation`).
+The state is a ``(2,) * n`` array, one axis per wire. The tape's gates are compiled into a short
+program of passes over it (:mod:`quantum_jax._program`), each reading only the data the gates
+declare (permutation, diagonal or matrix).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from . import _kernels
 from ._device import check_memory
 from ._measurements import Sampler, sampling_units
 from ._operation import Operation
+from ._program import Diagonal, Front, Monomial, Program, Step, compile_program
 from ._shots import Shots
 from ._tape import Tape
 from ._wires import Wires
@@ -103,70 +105,119 @@ def gate_data(ops: Sequence[Operation], dtype: Any, as_matrix: Sequence[bool]) -
             for i in members:
                 data[i] = build(*ops[i].params)
             continue
-        stacked = [jnp.stack([jnp.asarray(ops[i].params[j]) for i in members]) for j in range(len(leaves))]
+        stacked = [_kernels.stack([ops[i].params[j] for i in members]) for j in range(len(leaves))]
         batch = jax.vmap(build)(*stacked)
         for k, i in enumerate(members):
             data[i] = batch[k]
     return data
 
 
-def _fused_runs(ops: Sequence[Operation], axes: dict[Hashable, int]) -> tuple[list[Any], list[bool]]:
-    """Plan the application order: multi-wire ops as they come, and each maximal run of single-wire
-    gates on one wire (gates on different wires commute) as one fused 2x2 application.
+def _materialized(x: jax.Array) -> jax.Array:
+    """``x`` computed once, as one small kernel, before it is sliced per step.
 
-    Returns the plan (``("op", index)`` or ``("run", axis, [indices])``) and which ops need a matrix.
+    Without the barrier XLA copies the arithmetic producing ``x`` into each slice's own kernel
+    (it will not fuse it into the state passes, which read each entry many times), giving one
+    extra kernel to compile per step.
     """
-    plan: list[Any] = []
-    pending: dict[int, list[int]] = {}
-    for i, op in enumerate(ops):
-        op_axes = [axes[w] for w in op.wires]
-        if len(op_axes) == 1:
-            pending.setdefault(op_axes[0], []).append(i)
-            continue
-        for a in op_axes:
-            if a in pending:
-                plan.append(("run", a, pending.pop(a)))
-        plan.append(("op", i))
-    plan += [("run", a, pending.pop(a)) for a in sorted(pending)]
-    as_matrix = [False] * len(ops)
-    for step in plan:
-        if step[0] == "run" and len(step[2]) > 1:
-            for i in step[2]:
-                as_matrix[i] = True
-    return plan, as_matrix
+    return jax.lax.optimization_barrier(x)
 
 
-def _run_products(runs: list[list[int]], data: list[Any], dtype: Any) -> list[jax.Array]:
-    """The product of each run's matrices (later gates on the left), with batched matmuls."""
+def _run_products(runs: list[tuple[int, ...]], data: list[Any], dtype: Any) -> list[jax.Array]:
+    """The product of each run's 2x2 matrices (later gates on the left), with batched matmuls."""
     longest = max(len(r) for r in runs)
     eye = jnp.eye(2, dtype=dtype)
-    mats = [jnp.stack([data[r[p]] if p < len(r) else eye for r in runs]) for p in range(longest)]
+    mats = [_kernels.stack([data[r[p]] if p < len(r) else eye for r in runs]) for p in range(longest)]
     total = mats[0]
     for m in mats[1:]:
         total = m @ total
     return [total[k] for k in range(len(runs))]
 
 
-def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Array:
-    """The ``(2,) * n`` statevector after the tape's operations."""
-    wires = resolve_wires(tape, wires)
+def _kron(blocks: list[list[jax.Array]]) -> list[jax.Array]:
+    """The Kronecker product of each block's 2x2 factors (first factor most significant), batched
+    over the blocks with the same number of factors."""
+    out: list[jax.Array | None] = [None] * len(blocks)
+    for width in {len(b) for b in blocks}:
+        members = [i for i, b in enumerate(blocks) if len(b) == width]
+        total = _kernels.stack([blocks[i][0] for i in members])
+        for t in range(1, width):
+            factor = _kernels.stack([blocks[i][t] for i in members])
+            total = total[:, :, None, :, None] * factor[:, None, :, None, :]  # elementwise: fusible
+            total = jnp.reshape(total, (len(members), 2 ** (t + 1), 2 ** (t + 1)))
+        total = _materialized(total)
+        for k, i in enumerate(members):
+            out[i] = total[k]
+    return out  # type: ignore[return-value]
+
+
+def step_data(program: Program, ops: Sequence[Operation], dtype: Any) -> list[jax.Array | None]:
+    """Each step's matrix (``Front``) or diagonal (``Diagonal``); ``None`` for the others."""
+    data = gate_data(ops, dtype, program.dense)
+    out: list[jax.Array | None] = [None] * len(program.steps)
+    runs: list[tuple[int, ...]] = []
+    blocks: list[tuple[int, list[int]]] = []
+    for s, step in enumerate(program.steps):
+        if isinstance(step, Front):
+            if step.runs is None:
+                out[s] = data[step.ops[0]]
+                continue
+            blocks.append((s, list(range(len(runs), len(runs) + len(step.runs)))))
+            runs.extend(step.runs)
+        elif isinstance(step, Diagonal):
+            d = data[step.ops[0]]
+            for i in step.ops[1:]:
+                d = d * data[i]
+            out[s] = d
+    if runs:
+        products = [data[r[0]] if len(r) == 1 else None for r in runs]
+        longer = [k for k, r in enumerate(runs) if len(r) > 1]
+        if longer:
+            for k, p in zip(longer, _run_products([runs[k] for k in longer], data, dtype)):
+                products[k] = p
+        kron = _kron([[products[k] for k in ks] for _, ks in blocks])
+        for (s, _), m in zip(blocks, kron):
+            out[s] = m
+    return out
+
+
+def apply_step(step: Step, data: jax.Array | None, state: jax.Array) -> jax.Array:
+    """One step of a program (see :mod:`quantum_jax._program`)."""
+    if isinstance(step, Front):
+        return _kernels.apply_front(state, data, len(step.wires))
+    if isinstance(step, Diagonal):
+        return _kernels.apply_diagonal(state, data, [step.before.index(w) for w in step.wires])
+    if isinstance(step, Monomial):
+        source, phase = _kernels.monomial_source(step.tables, step.before, step.after)
+        return _kernels.apply_monomial(state, source, phase)
+    return _kernels.transpose(state, step.before, step.after)
+
+
+def undo_step(step: Step, data: jax.Array | None, state: jax.Array) -> jax.Array:
+    """The inverse of :func:`apply_step`, restoring the axis order too."""
+    if isinstance(step, Front):
+        return _kernels.apply_back(state, jnp.conj(data).T, len(step.wires))
+    if isinstance(step, Diagonal):
+        return _kernels.apply_diagonal(state, jnp.conj(data), [step.before.index(w) for w in step.wires])
+    if isinstance(step, Monomial):
+        return apply_step(step.inverse(), None, state)
+    return _kernels.transpose(state, step.after, step.before)
+
+
+def prepare(tape: Tape, wires: Sequence[Hashable]) -> tuple[jax.Array, list[Operation], Program]:
+    """The initial state, the gates after it and their program."""
     dtype = jnp.result_type(real_dtype(tape), jnp.complex64)
     check_memory(len(wires), jnp.dtype(dtype).itemsize)
-    axes = {w: i for i, w in enumerate(wires)}
     state = initial_state(tape, wires, dtype)
     ops = [op for op in tape.operations if not op.is_state_preparation]
-    if not ops:
-        return state
-    plan, as_matrix = _fused_runs(ops, axes)
-    data = gate_data(ops, dtype, as_matrix)
-    runs = [step[2] for step in plan if step[0] == "run" and len(step[2]) > 1]
-    products = iter(_run_products(runs, data, dtype) if runs else [])
-    for step in plan:
-        if step[0] == "op" or len(step[2]) == 1:
-            i = step[1] if step[0] == "op" else step[2][0]
-            state = _kernels.apply_operation(state, ops[i], [axes[w] for w in ops[i].wires], data[i])
-        else:
-            state = _kernels.apply_matrix(state, next(products), [step[1]])
+    return state, ops, compile_program(ops, wires)
+
+
+def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Array:
+    """The ``(2,) * n`` statevector after the tape's operations (axes in the order of ``wires``)."""
+    wires = resolve_wires(tape, wires)
+    state, ops, program = prepare(tape, wires)
+    for step, data in zip(program.steps, step_data(program, ops, state.dtype)):
+        state = apply_step(step, data, state)
     return state
 
 

@@ -1,0 +1,249 @@
+"""A tape's gates compiled into a short program of passes over the state (static, cached by structure).
+
+XLA on a CPU pays for every pass over the state and compiles every kernel separately, so the program
+keeps passes few and each one simple:
+
+* every maximal run of one-wire gates on one wire becomes one 2x2 product (gates on other wires
+  commute with it);
+* a dense k-wire block is applied to the k *leading* axes of the state and leaves them *trailing*
+  (:func:`~quantum_jax._kernels.apply_front`), so a layer of one-wire gates on every wire cycles the
+  axes round without a single transpose; the axis order is tracked here, at trace time;
+* diagonal gates multiply the state where its axes are, moving nothing;
+* consecutive permutation gates (CNOT, SWAP, X, CZ, Toffoli, ...) compose into one gather
+  (:func:`~quantum_jax._kernels.monomial_source`); gates on other wires are moved ahead of the group
+  when they commute with it (disjoint wires), so a CNOT ring costs one pass, not n. The gather also
+  restores the canonical axis order.
+
+Each step records the axis order before and after it, so the adjoint sweep can undo it exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from ._operation import Operation
+
+# One-wire runs on neighbouring axes are applied together as one dense block of this many wires:
+# a 2^k block costs 2^k multiply-adds per amplitude, the same as k single-wire passes for k = 2, and
+# halves the passes (and the kernels XLA compiles).
+BLOCK_WIRES = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Reorder:
+    """Transpose the state from axis order ``before`` to ``after``."""
+
+    before: tuple[Hashable, ...]
+    after: tuple[Hashable, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Front:
+    """A dense block on the leading axes: one multi-wire gate, or runs of one-wire gates on
+    neighbouring axes (``runs[t]`` the gates on ``wires[t]``, in order; the block is the Kronecker
+    product of the runs' products).
+
+    ``wires`` are the leading axes of ``before`` (in the block's wire order) and the trailing axes of
+    ``after``.
+    """
+
+    wires: tuple[Hashable, ...]
+    ops: tuple[int, ...]
+    before: tuple[Hashable, ...]
+    after: tuple[Hashable, ...]
+    runs: tuple[tuple[int, ...], ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagonal:
+    """The product of the diagonal ``ops`` on ``wires``, multiplied in place (order unchanged)."""
+
+    wires: tuple[Hashable, ...]
+    ops: tuple[int, ...]
+    before: tuple[Hashable, ...]
+
+    @property
+    def after(self) -> tuple[Hashable, ...]:
+        return self.before
+
+
+@dataclasses.dataclass(frozen=True)
+class Monomial:
+    """Permutation gates ``ops`` (applied in order) as one gather from order ``before`` to ``after``.
+
+    ``tables`` holds, per op, its wires, its permutation and its phases (``None`` for none).
+    """
+
+    ops: tuple[int, ...]
+    tables: tuple[tuple[tuple[Hashable, ...], tuple[int, ...], tuple[complex, ...] | None], ...]
+    before: tuple[Hashable, ...]
+    after: tuple[Hashable, ...]
+
+    def inverse(self) -> Monomial:
+        """The gather undoing this one (from ``after`` back to ``before``)."""
+        tables = []
+        for wires, perm, phases in reversed(self.tables):
+            inv = [0] * len(perm)
+            for j, p in enumerate(perm):
+                inv[p] = j
+            inv_phases = (
+                None
+                if phases is None
+                else tuple(complex(phases[inv[j]]).conjugate() for j in range(len(perm)))
+            )
+            tables.append((wires, tuple(inv), inv_phases))
+        return Monomial(tuple(reversed(self.ops)), tuple(tables), self.after, self.before)
+
+
+Step = Reorder | Front | Diagonal | Monomial
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+    """The steps, and which ops need their matrix (dense) or their diagonal built."""
+
+    steps: tuple[Step, ...]
+    wires: tuple[Hashable, ...]
+    dense: tuple[bool, ...]
+
+
+def _kind(op: Operation) -> str:
+    if op.permutation is not None:
+        return "perm"
+    return "diag" if op.is_diagonal else "dense"
+
+
+def _is_identity(op: Operation) -> bool:
+    return op.phases is None and tuple(op.permutation) == tuple(range(len(op.permutation)))
+
+
+def _items(ops: Sequence[Operation]) -> list[tuple[str, tuple[Hashable, ...], tuple[int, ...]]]:
+    """Gates in application order as ``(kind, wires, op indices)``, one-wire runs merged."""
+    items: list[tuple[str, tuple[Hashable, ...], tuple[int, ...]]] = []
+    pending: dict[Hashable, list[int]] = {}
+
+    def flush(w: Hashable) -> None:
+        run = pending.pop(w)
+        kinds = {_kind(ops[i]) for i in run}
+        if kinds == {"perm"}:
+            items.extend(("perm", (w,), (i,)) for i in run)
+        elif kinds == {"diag"}:
+            items.append(("diag", (w,), tuple(run)))
+        else:
+            items.append(("dense", (w,), tuple(run)))
+
+    for i, op in enumerate(ops):
+        if op.permutation is not None and _is_identity(op):
+            continue
+        if len(op.wires) == 1:
+            pending.setdefault(op.wires[0], []).append(i)
+            continue
+        for w in op.wires:
+            if w in pending:
+                flush(w)
+        items.append((_kind(op), tuple(op.wires), (i,)))
+    for w in list(pending):
+        flush(w)
+    return items
+
+
+def _group_permutations(items: list[Any]) -> list[Any]:
+    """Merge permutation items into groups, moving commuting (wire-disjoint) items ahead of a group."""
+    out: list[Any] = []
+    group: list[int] = []
+    group_wires: set[Hashable] = set()
+    for kind, wires, idx in items:
+        if kind == "perm":
+            group.extend(idx)
+            group_wires.update(wires)
+            continue
+        if group_wires & set(wires):
+            out.append(("group", tuple(group_wires), tuple(group)))
+            group, group_wires = [], set()
+        out.append((kind, wires, idx))
+    if group:
+        out.append(("group", tuple(group_wires), tuple(group)))
+    return out
+
+
+def _schedule(ops: Sequence[Operation], items: list[Any], wires: tuple[Hashable, ...]) -> list[Step]:
+    steps: list[Step] = []
+    order = wires
+    k = 0
+    while k < len(items):
+        kind, item_wires, idx = items[k]
+        if kind == "diag":
+            steps.append(Diagonal(item_wires, idx, order))
+        elif kind == "group":
+            tables = tuple((tuple(ops[i].wires), tuple(ops[i].permutation), ops[i].phases) for i in idx)
+            steps.append(Monomial(idx, tables, order, wires))
+            order = wires
+        elif len(item_wires) > 1:
+            if order[: len(item_wires)] != item_wires:
+                front = item_wires + tuple(w for w in order if w not in item_wires)
+                steps.append(Reorder(order, front))
+                order = front
+            after = order[len(item_wires) :] + item_wires
+            steps.append(Front(item_wires, idx, order, after))
+            order = after
+        else:
+            # A batch of one-wire dense runs on distinct wires: they commute, so apply them in the
+            # order their axes lie, after at most one transpose bringing them to the front.
+            batch = [items[k]]
+            seen = {item_wires[0]}
+            while (
+                k + 1 < len(items)
+                and items[k + 1][0] == "dense"
+                and len(items[k + 1][1]) == 1
+                and items[k + 1][1][0] not in seen
+            ):
+                k += 1
+                batch.append(items[k])
+                seen.add(items[k][1][0])
+            batch.sort(key=lambda it: order.index(it[1][0]))
+            lead = tuple(it[1][0] for it in batch)
+            if order[: len(lead)] != lead:
+                front = lead + tuple(w for w in order if w not in seen)
+                steps.append(Reorder(order, front))
+                order = front
+            for b in range(0, len(batch), BLOCK_WIRES):
+                block = batch[b : b + BLOCK_WIRES]
+                bw = tuple(it[1][0] for it in block)
+                runs = tuple(it[2] for it in block)
+                after = order[len(bw) :] + bw
+                steps.append(Front(bw, tuple(i for r in runs for i in r), order, after, runs))
+                order = after
+        k += 1
+    if order != wires:
+        steps.append(Reorder(order, wires))
+    return steps
+
+
+def _skeleton(cls: type, wires: tuple[Hashable, ...], hyper: tuple[Hashable, ...]) -> Operation:
+    """An op of the given structure without parameters: enough to read how it acts."""
+    op = object.__new__(cls)
+    object.__setattr__(op, "params", ())
+    object.__setattr__(op, "wires", wires)
+    object.__setattr__(op, "hyper", hyper)
+    return op
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(signature: tuple[Any, ...], wires: tuple[Hashable, ...]) -> Program:
+    ops = [_skeleton(*s) for s in signature]
+    items = _group_permutations(_items(ops))
+    steps = _schedule(ops, items, wires)
+    dense = [False] * len(ops)
+    for step in steps:
+        if isinstance(step, Front):
+            for i in step.ops:
+                dense[i] = True
+    return Program(tuple(steps), wires, tuple(dense))
+
+
+def compile_program(ops: Sequence[Operation], wires: Sequence[Hashable]) -> Program:
+    """The program for ``ops`` (no state preparations) on ``wires``; cached by the ops' structure."""
+    return _compile(tuple((type(op), tuple(op.wires), op.hyper) for op in ops), tuple(wires))
