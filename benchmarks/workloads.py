@@ -38,9 +38,10 @@ def gate_passes(n: int, L: int) -> dict[str, int]:
 
     ``unfused``: every gate is one pass (3nL single-qubit rotations + nL CNOTs).
     ``fused``: each wire's RX.RY.RZ of a layer merged into one single-qubit block (nL blocks + nL CNOTs).
-    The measurement is not counted.
+    ``executed``: what quantum_jax runs: per layer ceil(n/2) two-wire blocks and one gather for the
+    CNOT ring. The measurement is not counted.
     """
-    return {"unfused": 3 * n * L + n * L, "fused": n * L + n * L}
+    return {"unfused": 3 * n * L + n * L, "fused": n * L + n * L, "executed": ((n + 1) // 2 + 1) * L}
 
 
 def hea_params(n: int, L: int, seed: int = SEED) -> np.ndarray:

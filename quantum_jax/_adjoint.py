@@ -60,7 +60,7 @@ def _step_derivative(step: Step, data: jax.Array, tangent: jax.Array, stacked: j
         d = 2 ** len(step.wires)
         flat = jnp.reshape(stacked, (stacked.shape[0], d, -1))
         transition = jnp.einsum("jr,kir->kji", flat[0], jnp.conj(flat[1:]))
-        generator = jnp.conj(data).T @ tangent
+        generator = _kernels.small_matmul(jnp.conj(data).T, tangent)
         return 2 * jnp.real(jnp.einsum("ij,kji->k", generator, transition))
     axes = [step.before.index(w) for w in step.wires]
     factor = _kernels._broadcast_to_axes(jnp.conj(data) * tangent, axes, stacked.ndim - 1)

@@ -28,8 +28,17 @@ def _cplx(x: Any) -> jax.Array:
 
 
 def _rot_cs(theta: Any) -> tuple[jax.Array, jax.Array]:
-    t = _cplx(theta) / 2
-    return jnp.cos(t), jnp.sin(t)
+    """``cos(theta / 2)`` and ``sin(theta / 2)`` as complex arrays (real trigonometry for real input)."""
+    t = jnp.asarray(theta) / 2
+    return _cplx(jnp.cos(t)), _cplx(jnp.sin(t))
+
+
+def _phase(x: Any) -> jax.Array:
+    """``exp(i x)``; for real ``x`` as ``cos x + i sin x``, far cheaper than a complex exponential."""
+    x = jnp.asarray(x)
+    if jnp.iscomplexobj(x):
+        return jnp.exp(1j * x)
+    return jax.lax.complex(jnp.cos(x), jnp.sin(x))
 
 
 def _controlled(target: jax.Array) -> jax.Array:
@@ -236,7 +245,7 @@ class RZ(Operation):
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
-        p = jnp.exp(-0.5j * _cplx(self.params[0]))
+        p = _phase(-0.5 * jnp.asarray(self.params[0]))
         return jnp.stack([p, jnp.conj(p)])
 
 
@@ -249,7 +258,7 @@ class PhaseShift(Operation):
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
-        p = jnp.exp(1j * _cplx(self.params[0]))
+        p = _phase(self.params[0])
         return jnp.stack([jnp.ones_like(p), p])
 
 
@@ -265,12 +274,12 @@ class Rot(Operation):
     frequencies = (_ONE, _ONE, _ONE)
 
     def matrix(self) -> jax.Array:
-        phi, theta, omega = (_cplx(p) for p in self.params)
-        c, s = jnp.cos(theta / 2), jnp.sin(theta / 2)
+        phi, theta, omega = (jnp.asarray(p) for p in self.params)
+        c, s = _rot_cs(theta)
         return jnp.stack(
             [
-                jnp.stack([jnp.exp(-0.5j * (phi + omega)) * c, -jnp.exp(0.5j * (phi - omega)) * s]),
-                jnp.stack([jnp.exp(-0.5j * (phi - omega)) * s, jnp.exp(0.5j * (phi + omega)) * c]),
+                jnp.stack([_phase(-0.5 * (phi + omega)) * c, -_phase(0.5 * (phi - omega)) * s]),
+                jnp.stack([_phase(-0.5 * (phi - omega)) * s, _phase(0.5 * (phi + omega)) * c]),
             ]
         )
 
@@ -283,12 +292,12 @@ class U2(Operation):
     frequencies = (_ONE, _ONE)
 
     def matrix(self) -> jax.Array:
-        phi, delta = (_cplx(p) for p in self.params)
-        one = jnp.ones_like(phi)
+        phi, delta = (jnp.asarray(p) for p in self.params)
+        one = _cplx(jnp.ones_like(phi))
         return _SQ2 * jnp.stack(
             [
-                jnp.stack([one, -jnp.exp(1j * delta)]),
-                jnp.stack([jnp.exp(1j * phi), jnp.exp(1j * (phi + delta))]),
+                jnp.stack([one, -_phase(delta)]),
+                jnp.stack([_phase(phi), _phase(phi + delta)]),
             ]
         )
 
@@ -301,12 +310,12 @@ class U3(Operation):
     frequencies = (_ONE, _ONE, _ONE)
 
     def matrix(self) -> jax.Array:
-        theta, phi, delta = (_cplx(p) for p in self.params)
-        c, s = jnp.cos(theta / 2), jnp.sin(theta / 2)
+        theta, phi, delta = (jnp.asarray(p) for p in self.params)
+        c, s = _rot_cs(theta)
         return jnp.stack(
             [
-                jnp.stack([c, -jnp.exp(1j * delta) * s]),
-                jnp.stack([jnp.exp(1j * phi) * s, jnp.exp(1j * (phi + delta)) * c]),
+                jnp.stack([c, -_phase(delta) * s]),
+                jnp.stack([_phase(phi) * s, _phase(phi + delta) * c]),
             ]
         )
 
@@ -344,7 +353,7 @@ class CRZ(Operation):
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
-        p = jnp.exp(-0.5j * _cplx(self.params[0]))
+        p = _phase(-0.5 * jnp.asarray(self.params[0]))
         one = jnp.ones_like(p)
         return jnp.stack([one, one, p, jnp.conj(p)])
 
@@ -371,7 +380,7 @@ class ControlledPhaseShift(Operation):
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
-        p = jnp.exp(1j * _cplx(self.params[0]))
+        p = _phase(self.params[0])
         one = jnp.ones_like(p)
         return jnp.stack([one, one, one, p])
 
@@ -424,7 +433,7 @@ class IsingYY(Operation):
 def _zz_diagonal(theta: Any, k: int) -> jax.Array:
     """Diagonal of ``exp(-i theta Z^{(x)k} / 2)``: phase ``exp(-+i theta/2)`` by basis-state parity."""
     parity = np.array([bin(i).count("1") % 2 for i in range(2**k)])
-    p = jnp.exp(-0.5j * _cplx(theta))
+    p = _phase(-0.5 * jnp.asarray(theta))
     return jnp.where(jnp.asarray(parity) == 0, p, jnp.conj(p))
 
 
@@ -497,7 +506,7 @@ class PauliRot(Operation):
                 for i in range(2 ** len(z))
             ]
         )
-        p = jnp.exp(-0.5j * _cplx(self.params[0]))
+        p = _phase(-0.5 * jnp.asarray(self.params[0]))
         return jnp.where(jnp.asarray(parity) == 0, p, jnp.conj(p))
 
     def matrix(self) -> jax.Array:

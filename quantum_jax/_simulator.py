@@ -123,13 +123,13 @@ def _materialized(x: jax.Array) -> jax.Array:
 
 
 def _run_products(runs: list[tuple[int, ...]], data: list[Any], dtype: Any) -> list[jax.Array]:
-    """The product of each run's 2x2 matrices (later gates on the left), with batched matmuls."""
+    """The product of each run's 2x2 matrices (later gates on the left), batched over the runs."""
     longest = max(len(r) for r in runs)
     eye = jnp.eye(2, dtype=dtype)
     mats = [_kernels.stack([data[r[p]] if p < len(r) else eye for r in runs]) for p in range(longest)]
     total = mats[0]
     for m in mats[1:]:
-        total = m @ total
+        total = _kernels.small_matmul(m, total)
     return [total[k] for k in range(len(runs))]
 
 
