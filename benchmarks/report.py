@@ -251,6 +251,20 @@ def markdown(data: dict[str, Any], res: run.Results, printed: str, png_rel: str 
             "against the unfused count (the circuit as written); the fused count is the stricter figure a "
             "gate-fusing simulator would face. The last column uses the copy bandwidth measured at the "
             "state's own size (2^n x 16 bytes), which may stay in cache: information only.")
+        executed = [
+            f"{key}: {e['passes']['executed']} passes, floor "
+            f"{run.fmt_time(e['floor_unfused_s'] * e['passes']['executed'] / e['passes']['unfused'])}, "
+            f"forward / floor {e['ratio_unfused'] * e['passes']['unfused'] / e['passes']['executed']:.2f}x"
+            for key, e in d["bandwidth_floor"].items()
+            if "executed" in e["passes"] and e.get("ratio_unfused") is not None
+        ]
+        if executed:
+            L.append("")
+            L.append(
+                "quantum_jax itself runs fewer passes than either count: per layer, ceil(n/2) two-wire "
+                "blocks (each wire's RX.RY.RZ, two wires per pass) and one gather for the whole CNOT ring. "
+                "Against that executed count (how close each pass runs to the copy bandwidth): "
+                + "; ".join(executed) + ".")
     L.append("")
     L.append("## Targets\n")
     for tg in res.targets():
