@@ -172,12 +172,70 @@ def _leaf_terms(
     return terms
 
 
+@dataclasses.dataclass(frozen=True)
+class _ScalarTerms:
+    """The shifted terms of real scalar leaves with a recipe, vectorized over leaves.
+
+    ``leaves`` are the leaf indices (position ``q`` in the stacked vector); shifted row ``r`` changes
+    leaf ``leaves[of[r]]`` to ``mult[r] * x + add[r]`` and is weighted ``weight[r] * tangent``;
+    ``unshifted[q]`` weights the unshifted value's share of leaf ``q``'s derivative.
+    """
+
+    leaves: tuple[int, ...]
+    of: np.ndarray
+    weight: np.ndarray
+    mult: np.ndarray
+    add: np.ndarray
+    unshifted: np.ndarray
+
+    @staticmethod
+    def build(leaves: list[int], recipes: list[Recipe | None]) -> _ScalarTerms:
+        of, weight, mult, add = [], [], [], []
+        unshifted = np.zeros(len(leaves))
+        for q, i in enumerate(leaves):
+            for c, a, s in recipes[i]:  # type: ignore[union-attr]
+                if a == 1.0 and s == 0.0:
+                    unshifted[q] += c
+                    continue
+                of.append(q)
+                weight.append(c)
+                mult.append(a)
+                add.append(s)
+        return _ScalarTerms(
+            tuple(leaves),
+            np.asarray(of, int),
+            np.asarray(weight),
+            np.asarray(mult),
+            np.asarray(add),
+            unshifted,
+        )
+
+    def columns(self, values: jax.Array, before: int, after: int) -> jax.Array:
+        """The stacked leaf ``values`` of every row of the batch: ``before`` unshifted rows, this
+        group's shifted rows, then ``after`` unshifted rows."""
+        m = len(self.leaves)
+        hit = jnp.arange(m)[None, :] == jnp.asarray(self.of)[:, None]
+        dtype = values.dtype
+        moved = (
+            values[None, :] * jnp.asarray(self.mult, dtype)[:, None] + jnp.asarray(self.add, dtype)[:, None]
+        )
+        rows = jnp.where(hit, moved, values[None, :])
+        pad = [jnp.broadcast_to(values, (before, m)), rows, jnp.broadcast_to(values, (after, m))]
+        return jnp.concatenate(pad)
+
+    def weights(self, tangents: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """The shifted rows' weights and the unshifted value's weight, for stacked ``tangents``."""
+        dtype = tangents.dtype
+        return tangents[self.of] * jnp.asarray(self.weight, dtype), jnp.dot(
+            jnp.asarray(self.unshifted, dtype), tangents
+        )
+
+
 def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:
     (leaves,), (tans,) = primals, tangents
-    f = circuit_function(spec)
-    out = f(leaves)
     active = [i for i, t in enumerate(tans) if not _is_zero(t)]
     if not active:
+        out = circuit_function(spec)(leaves)
         return out, jax.tree_util.tree_map(jnp.zeros_like, out)
     _check_order(spec)
     tape_leaves, key = _split_key(spec, leaves)
@@ -185,45 +243,78 @@ def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> 
     _check_differentiable(tape, type(spec.method).__name__)
     recipes = leaf_recipes(spec.method, tape)
 
-    terms = [term for i in active for term in _leaf_terms(spec.method, tape, recipes, i, leaves[i], tans[i])]
+    # Real scalar leaves with a recipe (gate angles) are handled as stacked vectors, one per dtype, so
+    # the batch and its combination cost O(1) operations to trace and compile, not O(leaves).
+    groups: dict[Any, list[int]] = {}
+    for i in active:
+        if jnp.ndim(leaves[i]) == 0 and not jnp.iscomplexobj(leaves[i]) and recipes[i] is not None:
+            groups.setdefault(jnp.result_type(leaves[i], float), []).append(i)
+    vectorized = {i for g in groups.values() for i in g}
+    scalar = {dtype: _ScalarTerms.build(g, recipes) for dtype, g in groups.items()}
+    terms = [
+        term
+        for i in active
+        if i not in vectorized
+        for term in _leaf_terms(spec.method, tape, recipes, i, leaves[i], tans[i])
+    ]
     shifted = [term for term in terms if not term.unshifted]
     unshifted: Any = sum(term.weight * term.component for term in terms if term.unshifted)
+    weights = []
+    for dtype, st in scalar.items():
+        w, u = st.weights(_kernels.stack([tans[i] for i in st.leaves]).astype(dtype))
+        weights.append(w)
+        unshifted = unshifted + u
+    if shifted:
+        weights.append(_kernels.stack([term.weight * term.component for term in shifted]))
 
-    def combine(o: Any, s: Any = None) -> Any:
-        t = unshifted * o
-        if s is not None:
-            w = _kernels.stack([term.weight * term.component for term in shifted]).astype(o.dtype)
-            t = t + jnp.tensordot(w, s, axes=1)
-        return jnp.broadcast_to(t, o.shape).astype(o.dtype)
-
-    if not shifted:
-        return out, jax.tree_util.tree_map(combine, out)
-    # Row r changes one leaf to ``mult * leaf + add``; each column is built with O(1) operations
-    # from static arrays, so the batch costs O(leaves), not O(rows x leaves), to trace.
-    rows = len(shifted)
-    columns = []
+    # One batch of shifted circuits: each dtype group's scalar rows, then the other terms' rows. Each
+    # column is built with O(1) operations from static arrays, so the batch costs O(1) per leaf to
+    # trace. (The primal is its own evaluation: returning a row of the batch as the primal output
+    # gives wrong results when JAX batches this rule, as under vmap inside grad.)
+    out = circuit_function(spec)(leaves)
+    rows = sum(len(st.of) for st in scalar.values()) + len(shifted)
+    if not rows:
+        return out, jax.tree_util.tree_map(
+            lambda o: jnp.broadcast_to(unshifted * o, o.shape).astype(o.dtype), out
+        )
+    columns: list[Any] = [None] * len(tape_leaves)
+    done = 0
+    for dtype, st in scalar.items():
+        values = _kernels.stack([leaves[i] for i in st.leaves]).astype(dtype)
+        block = st.columns(values, done, rows - done - len(st.of))
+        for q, i in enumerate(st.leaves):
+            columns[i] = block[:, q]
+        done += len(st.of)
     for j, leaf in enumerate(tape_leaves):
-        mine = [r for r, term in enumerate(shifted) if term.leaf == j]
+        if columns[j] is not None:
+            continue
+        mine = [r for r, term in enumerate(shifted, start=done) if term.leaf == j]
         leaf = jnp.asarray(leaf)
         if not mine:
-            columns.append(jnp.broadcast_to(leaf, (rows, *leaf.shape)))
+            columns[j] = jnp.broadcast_to(leaf, (rows, *leaf.shape))
             continue
         mult = np.ones((rows,) + (1,) * leaf.ndim)
         add = np.zeros(
             (rows, *leaf.shape),
-            dtype=np.result_type(float, *[np.asarray(shifted[r].add).dtype for r in mine]),
+            dtype=np.result_type(float, *[np.asarray(shifted[r - done].add).dtype for r in mine]),
         )
         for r in mine:
-            mult[r] = shifted[r].mult
-            add[r] = shifted[r].add
+            mult[r] = shifted[r - done].mult
+            add[r] = shifted[r - done].add
         dtype = jnp.result_type(leaf, float) if not np.iscomplexobj(add) else jnp.result_type(leaf, complex)
-        columns.append(leaf.astype(dtype)[None] * jnp.asarray(mult, dtype) + jnp.asarray(add, dtype))
+        columns[j] = leaf.astype(dtype)[None] * jnp.asarray(mult, dtype) + jnp.asarray(add, dtype)
     if key is not None:
         # Every shifted circuit draws its own samples, from keys folded from the call's key.
         columns.append(jax.vmap(lambda r: jax.random.fold_in(key, r))(jnp.arange(1, rows + 1)))
     _tracker.count_batch(rows)
-    shifted_out = jax.vmap(circuit_function(spec.lower()))(tuple(columns))
-    return out, jax.tree_util.tree_map(combine, out, shifted_out)
+    batch = jax.vmap(circuit_function(spec.lower()))(tuple(columns))
+
+    def combine(o: Any, b: Any) -> Any:
+        w = jnp.concatenate([jnp.asarray(x).astype(o.dtype) for x in weights])
+        t = unshifted * o + jnp.tensordot(w, b, axes=1)
+        return jnp.broadcast_to(t, o.shape).astype(o.dtype)
+
+    return out, jax.tree_util.tree_map(combine, out, batch)
 
 
 def _no_derivative_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:

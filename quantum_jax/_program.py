@@ -15,6 +15,11 @@ keeps passes few and each one simple:
   restores the canonical axis order.
 
 Each step records the axis order before and after it, so the adjoint sweep can undo it exactly.
+
+Finally the steps are cut into segments (:class:`Segment`): a run of steps repeated with the same
+structure on different gates (the layers of a layered ansatz) becomes ONE body that the simulator
+runs under :func:`jax.lax.scan`, so a circuit's compile time grows with its distinct layers, not its
+depth.
 """
 
 from __future__ import annotations
@@ -103,11 +108,25 @@ Step = Reorder | Front | Diagonal | Monomial
 
 @dataclasses.dataclass(frozen=True)
 class Program:
-    """The steps, and which ops need their matrix (dense) or their diagonal built."""
+    """The steps, which ops need their matrix (dense) or their diagonal built, and the steps cut into
+    segments (see :class:`Segment`; a body's own ``segments`` is empty)."""
 
     steps: tuple[Step, ...]
     wires: tuple[Hashable, ...]
     dense: tuple[bool, ...]
+    segments: tuple[Segment, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    """Consecutive steps run as ``body`` once per entry of ``reps``.
+
+    ``body``'s steps number their ops ``0, 1, ...``; repetition ``k`` runs them on the tape's ops
+    ``reps[k]`` (those ops have equal structure in every repetition).
+    """
+
+    body: Program
+    reps: tuple[tuple[int, ...], ...]
 
 
 def _kind(op: Operation) -> str:
@@ -222,6 +241,85 @@ def _schedule(ops: Sequence[Operation], items: list[Any], wires: tuple[Hashable,
     return steps
 
 
+# A segment is scanned only if its body repeats at least this many times.
+MIN_REPEATS = 2
+
+
+def _renumbered(step: Step, new: dict[int, int]) -> Step:
+    """``step`` with its op indices mapped through ``new``."""
+    if isinstance(step, Reorder):
+        return step
+    changes: dict[str, Any] = {"ops": tuple(new[i] for i in step.ops)}
+    if isinstance(step, Front) and step.runs is not None:
+        changes["runs"] = tuple(tuple(new[i] for i in r) for r in step.runs)
+    return dataclasses.replace(step, **changes)
+
+
+def _local(steps: Sequence[Step]) -> tuple[tuple[int, ...], tuple[Step, ...]]:
+    """The ops ``steps`` use (sorted) and the steps with those ops numbered ``0, 1, ...``."""
+    used = tuple(sorted({i for s in steps if not isinstance(s, Reorder) for i in s.ops}))
+    new = {i: k for k, i in enumerate(used)}
+    return used, tuple(_renumbered(s, new) for s in steps)
+
+
+def _body(steps: Sequence[Step], wires: tuple[Hashable, ...], dense: Sequence[bool]) -> Segment:
+    used, local = _local(steps)
+    return Segment(Program(local, wires, tuple(dense[i] for i in used)), (used,))
+
+
+def _segments(
+    steps: Sequence[Step], signature: Sequence[Any], wires: tuple[Hashable, ...], dense: Sequence[bool]
+) -> tuple[Segment, ...]:
+    """Cut ``steps`` into segments, greedily taking at each step the repetition covering most steps
+    (the shortest body among equals); steps in no repetition form plain single-run segments."""
+
+    def key(step: Step) -> Any:
+        if isinstance(step, Reorder):
+            return step
+        return (type(step), step.before, step.after, tuple(signature[i] for i in step.ops))
+
+    def rep(start: int, period: int) -> Any:
+        used, local = _local(steps[start : start + period])
+        return local, tuple(signature[i] for i in used)
+
+    keys = [key(s) for s in steps]
+    m = len(steps)
+    out: list[Segment] = []
+    plain = i = 0
+    while i < m:
+        best = (1, 1)  # (period, count)
+        for period in range(1, (m - i) // 2 + 1):
+            if best[0] * best[1] == m - i:
+                break
+            if keys[i + period] != keys[i]:
+                continue
+            count = 1
+            while (
+                i + (count + 1) * period <= m
+                and keys[i + count * period : i + (count + 1) * period] == keys[i : i + period]
+            ):
+                count += 1
+            if count < MIN_REPEATS or count * period <= best[0] * best[1]:
+                continue
+            first = rep(i, period)
+            count = next((k for k in range(1, count) if rep(i + k * period, period) != first), count)
+            if count >= MIN_REPEATS and count * period > best[0] * best[1]:
+                best = (period, count)
+        period, count = best
+        if count == 1:
+            i += 1
+            continue
+        if plain < i:
+            out.append(_body(steps[plain:i], wires, dense))
+        first = _body(steps[i : i + period], wires, dense)
+        reps = tuple(_local(steps[i + k * period : i + (k + 1) * period])[0] for k in range(count))
+        out.append(Segment(first.body, reps))
+        i = plain = i + period * count
+    if plain < m:
+        out.append(_body(steps[plain:], wires, dense))
+    return tuple(out)
+
+
 def _skeleton(cls: type, wires: tuple[Hashable, ...], hyper: tuple[Hashable, ...]) -> Operation:
     """An op of the given structure without parameters: enough to read how it acts."""
     op = object.__new__(cls)
@@ -241,7 +339,7 @@ def _compile(signature: tuple[Any, ...], wires: tuple[Hashable, ...]) -> Program
         if isinstance(step, Front):
             for i in step.ops:
                 dense[i] = True
-    return Program(tuple(steps), wires, tuple(dense))
+    return Program(tuple(steps), wires, tuple(dense), _segments(steps, signature, wires, dense))
 
 
 def compile_program(ops: Sequence[Operation], wires: Sequence[Hashable]) -> Program:

@@ -17,7 +17,7 @@ from . import _kernels
 from ._device import check_memory
 from ._measurements import Sampler, sampling_units
 from ._operation import Operation
-from ._program import Diagonal, Front, Monomial, Program, Step, compile_program
+from ._program import Diagonal, Front, Monomial, Program, Segment, Step, compile_program
 from ._shots import Shots
 from ._tape import Tape
 from ._wires import Wires
@@ -212,12 +212,55 @@ def prepare(tape: Tape, wires: Sequence[Hashable]) -> tuple[jax.Array, list[Oper
     return state, ops, compile_program(ops, wires)
 
 
+def _run_body(body: Program, ops: Sequence[Operation], state: jax.Array) -> jax.Array:
+    for step, data in zip(body.steps, step_data(body, ops, state.dtype)):
+        state = apply_step(step, data, state)
+    return state
+
+
+def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -> jax.Array:
+    """One segment; a repeated body runs under ``lax.scan`` over its repetitions' parameters.
+
+    The scanned parameters are stacked once per shape and dtype (one kernel each, not one per gate).
+    Repetitions whose parameters differ in shape (one gate broadcast, say) are unrolled instead.
+    """
+    reps = [[ops[i] for i in r] for r in segment.reps]
+    if len(reps) == 1:
+        return _run_body(segment.body, reps[0], state)
+    leaves = [[jnp.asarray(x) for x in jax.tree_util.tree_leaves(r)] for r in reps]
+    treedef = jax.tree_util.tree_structure(reps[0])
+    kinds = [(x.shape, x.dtype) for x in leaves[0]]
+    if any([(x.shape, x.dtype) for x in ls] != kinds for ls in leaves[1:]):
+        for r in reps:
+            state = _run_body(segment.body, r, state)
+        return state
+    groups: dict[Any, list[int]] = {}
+    for j, kind in enumerate(kinds):
+        groups.setdefault(kind, []).append(j)
+    where = [(0, 0)] * len(kinds)  # leaf j is row ``k`` of group ``g``
+    for g, members in enumerate(groups.values()):
+        for k, j in enumerate(members):
+            where[j] = (g, k)
+    xs = [
+        jnp.reshape(
+            _kernels.stack([ls[j] for ls in leaves for j in members]), (len(reps), len(members), *shape)
+        )
+        for (shape, _), members in groups.items()
+    ]
+
+    def body(state: jax.Array, rows: list[jax.Array]) -> tuple[jax.Array, None]:
+        rep = jax.tree_util.tree_unflatten(treedef, [rows[g][k] for g, k in where])
+        return _run_body(segment.body, rep, state), None
+
+    return jax.lax.scan(body, state, xs)[0]
+
+
 def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Array:
     """The ``(2,) * n`` statevector after the tape's operations (axes in the order of ``wires``)."""
     wires = resolve_wires(tape, wires)
     state, ops, program = prepare(tape, wires)
-    for step, data in zip(program.steps, step_data(program, ops, state.dtype)):
-        state = apply_step(step, data, state)
+    for segment in program.segments:
+        state = _run_segment(segment, ops, state)
     return state
 
 
