@@ -255,16 +255,24 @@ class ExpectationMP(MeasurementProcess):
     """The expectation value ``<psi|O|psi>``; built by :func:`expval`."""
 
     def raw(self, state: jax.Array, axes: WireAxes) -> jax.Array:
-        probs = None
-        values = []
+        values: list[Any] = []
+        diagonal: list[tuple[int, jax.Array]] = []
         for o in _term_ops(self.obs):
             diag = _diagonal(o, axes, state.ndim)
             if diag is None:
                 values.append(_kernels.expectation(state, _apply_observable(state, o, axes)))
-                continue
-            if probs is None:  # one |psi|^2 serves every diagonal term
-                probs = jnp.real(state * jnp.conj(state))
-            values.append(jnp.sum(probs * diag.astype(probs.dtype)))
+            else:
+                diagonal.append((len(values), diag))
+                values.append(None)
+        if diagonal:
+            # Every diagonal term from one |psi|^2, in one reduction over the stacked diagonals.
+            probs = jnp.real(state * jnp.conj(state))
+            stacked = _kernels.stack(
+                [jnp.broadcast_to(d.astype(probs.dtype), state.shape) for _, d in diagonal]
+            )
+            sums = jnp.sum(probs[None] * stacked, axis=tuple(range(1, state.ndim + 1)))
+            for k, (j, _) in enumerate(diagonal):
+                values[j] = sums[k]
         return jnp.stack(values)
 
     def sampled(self, sampler: Sampler, index: int) -> jax.Array:
