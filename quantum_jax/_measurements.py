@@ -24,6 +24,10 @@ from ._wires import Wires, as_wires
 
 WireAxes = Mapping[Hashable, int]
 
+# Diagonal terms of an expectation value are reduced together while their stacked diagonals hold at
+# most this many entries (XLA may materialize the stack once: 32 MiB in float64); above, one by one.
+_STACKED_DIAGONALS = 2**22
+
 
 def _apply_observable(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.Array:
     """``O|state>``; a Hamiltonian with coefficients is applied as the sum of its terms."""
@@ -264,15 +268,20 @@ class ExpectationMP(MeasurementProcess):
             else:
                 diagonal.append((len(values), diag))
                 values.append(None)
-        if diagonal:
-            # Every diagonal term from one |psi|^2, in one reduction over the stacked diagonals.
-            probs = jnp.real(state * jnp.conj(state))
-            stacked = _kernels.stack(
-                [jnp.broadcast_to(d.astype(probs.dtype), state.shape) for _, d in diagonal]
-            )
-            sums = jnp.sum(probs[None] * stacked, axis=tuple(range(1, state.ndim + 1)))
-            for k, (j, _) in enumerate(diagonal):
-                values[j] = sums[k]
+        if not diagonal:
+            return jnp.stack(values)
+        probs = jnp.real(state * jnp.conj(state))  # one |psi|^2 serves every diagonal term
+        if len(diagonal) * state.size > _STACKED_DIAGONALS:
+            for j, d in diagonal:
+                values[j] = jnp.sum(probs * d.astype(probs.dtype))
+            return jnp.stack(values)
+        # One reduction over the stacked diagonals: one kernel, one pass over |psi|^2.
+        stacked = _kernels.stack([jnp.broadcast_to(d.astype(probs.dtype), state.shape) for _, d in diagonal])
+        sums = jnp.sum(probs[None] * stacked, axis=tuple(range(1, state.ndim + 1)))
+        if len(diagonal) == len(values):
+            return sums
+        for k, (j, _) in enumerate(diagonal):
+            values[j] = sums[k]
         return jnp.stack(values)
 
     def sampled(self, sampler: Sampler, index: int) -> jax.Array:
