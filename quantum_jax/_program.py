@@ -241,8 +241,12 @@ def _schedule(ops: Sequence[Operation], items: list[Any], wires: tuple[Hashable,
     return steps
 
 
-# A segment is scanned only if its body repeats at least this many times.
-MIN_REPEATS = 2
+# A segment is scanned only if its body repeats at least MIN_REPEATS times, or twice on states of at
+# least PAIR_SCAN_WIRES wires. Measured on 2 CPU cores: two repetitions of a small body run faster
+# unrolled (HEA(4,2) parameter-shift gradient 0.11 ms unrolled, 0.14 ms scanned), while at 16 wires
+# the scan is faster (HEA(16,2) gradient 1.1 s scanned, 1.8 s unrolled).
+MIN_REPEATS = 3
+PAIR_SCAN_WIRES = 12
 
 
 def _renumbered(step: Step, new: dict[int, int]) -> Step:
@@ -284,6 +288,7 @@ def _segments(
 
     keys = [key(s) for s in steps]
     m = len(steps)
+    min_repeats = 2 if len(wires) >= PAIR_SCAN_WIRES else MIN_REPEATS
     out: list[Segment] = []
     plain = i = 0
     while i < m:
@@ -299,11 +304,11 @@ def _segments(
                 and keys[i + count * period : i + (count + 1) * period] == keys[i : i + period]
             ):
                 count += 1
-            if count < MIN_REPEATS or count * period <= best[0] * best[1]:
+            if count < min_repeats or count * period <= best[0] * best[1]:
                 continue
             first = rep(i, period)
             count = next((k for k in range(1, count) if rep(i + k * period, period) != first), count)
-            if count >= MIN_REPEATS and count * period > best[0] * best[1]:
+            if count >= min_repeats and count * period > best[0] * best[1]:
                 best = (period, count)
         period, count = best
         if count == 1:

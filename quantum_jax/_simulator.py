@@ -219,7 +219,7 @@ def _run_body(body: Program, ops: Sequence[Operation], state: jax.Array) -> jax.
 
 
 def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -> jax.Array:
-    """One segment; a repeated body runs under ``lax.scan`` over its repetitions' parameters.
+    """One segment; a repeated body runs under ``lax.scan`` over its repetitions' gate data.
 
     The scanned parameters are stacked once per shape and dtype (one kernel each, not one per gate).
     Repetitions whose parameters differ in shape (one gate broadcast, say) are unrolled instead.
@@ -248,11 +248,18 @@ def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -
         for (shape, _), members in groups.items()
     ]
 
-    def body(state: jax.Array, rows: list[jax.Array]) -> tuple[jax.Array, None]:
+    def data_of(rows: list[jax.Array]) -> list[jax.Array | None]:
         rep = jax.tree_util.tree_unflatten(treedef, [rows[g][k] for g, k in where])
-        return _run_body(segment.body, rep, state), None
+        return step_data(segment.body, rep, state.dtype)
 
-    return jax.lax.scan(body, state, xs)[0]
+    def body(state: jax.Array, data: list[jax.Array | None]) -> tuple[jax.Array, None]:
+        for step, d in zip(segment.body.steps, data):
+            state = apply_step(step, d, state)
+        return state, None
+
+    # The gates' data for every repetition at once (its small kernels run once, not per layer); the
+    # loop itself only passes over the state.
+    return jax.lax.scan(body, state, jax.vmap(data_of)(xs))[0]
 
 
 def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Array:
