@@ -136,6 +136,20 @@ def markdown(data: dict[str, Any], res: run.Results, printed: str, png_rel: str 
     if meta.get("missing_columns"):
         L.append(f"- not installed in this run (left out): {', '.join(meta['missing_columns'])}")
     L.append("")
+    L.append("## How quantum_jax gets there\n")
+    L.append(
+        "- Gates are compiled at trace time, once per circuit structure, into a short program of passes "
+        "over the state (`quantum_jax/_program.py`): each wire's run of one-wire gates becomes one 2x2 "
+        "product, two such runs on neighbouring axes one 4x4 block applied as small elementwise products "
+        "(the axis order is tracked, so no transposes), diagonal gates multiply in place, and consecutive "
+        "permutation gates (a whole CNOT ring) become one gather.\n"
+        "- Repeated layers become one body run under `lax.scan` (its gate data computed for all layers "
+        "before the loop), so compile time grows with the distinct layers, not the depth.\n"
+        "- The parameter-shift rule is a `jax.custom_jvp` that evaluates all 2P shifted circuits as one "
+        "vmapped batch, built and combined with a constant number of operations per dtype (not per "
+        "parameter); the Hessian applies the same rule to the batch.\n"
+        "- A Hamiltonian's diagonal terms are reduced together from one |psi|^2.\n"
+    )
     L.append("## Method\n")
     t = meta["timing"]
     L.append(
@@ -265,6 +279,17 @@ def markdown(data: dict[str, Any], res: run.Results, printed: str, png_rel: str 
                 "blocks (each wire's RX.RY.RZ, two wires per pass) and one gather for the whole CNOT ring. "
                 "Against that executed count (how close each pass runs to the copy bandwidth): "
                 + "; ".join(executed) + ".")
+    L.append("")
+    L.append("## GPU\n")
+    backend = m.get("jax_backend")
+    if backend in ("gpu", "cuda", "rocm"):
+        L.append(f"This run used JAX's {backend} backend ({m.get('jax_devices')}): the table above is the GPU table.")
+    else:
+        L.append(
+            f"This run used JAX's {backend or 'CPU'} backend ({m.get('jax_devices') or 'no accelerator'}). "
+            "The same code runs on GPU unchanged (JAX places the arrays), but no GPU was available to this "
+            "run: **GPU rows (the same script on a GPU, n up to 26) are pending**."
+        )
     L.append("")
     L.append("## Targets\n")
     for tg in res.targets():

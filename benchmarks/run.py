@@ -314,6 +314,14 @@ def machine_info() -> dict[str, Any]:
     info["env"] = {
         k: os.environ[k] for k in ("XLA_FLAGS", "OMP_NUM_THREADS", "JAX_PLATFORMS") if k in os.environ
     }
+    # JAX's backend and devices, asked in a process of its own (this one imports no JAX)
+    probe = "import jax; print(jax.default_backend()); print(', '.join(d.device_kind for d in jax.devices()))"
+    try:
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+        backend, devices = (out.stdout.strip().splitlines() + ["", ""])[:2]
+        info["jax_backend"], info["jax_devices"] = backend or None, devices or None
+    except (OSError, subprocess.SubprocessError):
+        info["jax_backend"] = info["jax_devices"] = None
     return info
 
 
