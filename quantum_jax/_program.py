@@ -24,6 +24,7 @@ depth.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 from collections.abc import Hashable, Sequence
@@ -286,18 +287,23 @@ def _segments(
         used, local = _local(steps[start : start + period])
         return local, tuple(signature[i] for i in used)
 
-    keys = [key(s) for s in steps]
+    ids: dict[Any, int] = {}
+    keys = [ids.setdefault(key(s), len(ids)) for s in steps]
+    where: dict[int, list[int]] = {}  # the positions of each key, ascending
+    for pos, k in enumerate(keys):
+        where.setdefault(k, []).append(pos)
     m = len(steps)
     min_repeats = 2 if len(wires) >= PAIR_SCAN_WIRES else MIN_REPEATS
     out: list[Segment] = []
     plain = i = 0
     while i < m:
         best = (1, 1)  # (period, count)
-        for period in range(1, (m - i) // 2 + 1):
-            if best[0] * best[1] == m - i:
+        same = where[keys[i]]
+        # a repetition starting at i has a period at which step i's key recurs
+        for later in same[bisect.bisect_right(same, i) :]:
+            period = later - i
+            if period > (m - i) // 2 or best[0] * best[1] == m - i:
                 break
-            if keys[i + period] != keys[i]:
-                continue
             count = 1
             while (
                 i + (count + 1) * period <= m
