@@ -259,7 +259,7 @@ def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -
 
     # The gates' data for every repetition at once (its small kernels run once, not per layer); the
     # loop itself only passes over the state.
-    return jax.lax.scan(body, state, jax.vmap(data_of)(xs))[0]
+    return jax.lax.scan(body, state, jax.vmap(data_of, axis_size=len(reps))(xs))[0]
 
 
 def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Array:

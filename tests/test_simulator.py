@@ -524,3 +524,18 @@ def test_gradients_through_scanned_layers_match_finite_differences():
 
         got = jax.jit(jax.grad(circuit))(jnp.asarray(p0))
         np.testing.assert_allclose(got, want, atol=1e-7, err_msg=method)
+
+
+def test_repeated_layers_without_parameters():
+    """Layers with no parameters at all (gate data that is the same in every repetition) scan too."""
+    from quantum_jax import _program
+
+    n, count = 3, 4
+    layer = [ref.Op("Hadamard", (), (0,)), ref.Op("S", (), (1,)), ref.Op("T", (), (2,))]
+    layer += [ref.Op("CNOT", (), (w, (w + 1) % n)) for w in range(n)]
+    specs = layer * count
+    ops = [build(s) for s in specs]
+    program = _program.compile_program(ops, tuple(range(n)))
+    assert [len(s.reps) for s in program.segments] == [count]
+    state = jax.jit(lambda t: final_state(t, tuple(range(n))))(Tape(ops, [qml.state()]))
+    np.testing.assert_allclose(np.ravel(state), _tensor_reference(specs, n), atol=ATOL)
