@@ -9,7 +9,9 @@ Timing method (:func:`time_call`): jitted functions are first compiled ahead of 
 (``jax.jit(f).lower(x).compile()``: trace + lower, then XLA compile, both timed: the compile-time row);
 then comes a warm-up call, then steady-state calls, each ended by ``block_until_ready``, are repeated
 and the median is reported. Slow calls get fewer repeats: it stops after ``min_reps`` calls once
-``target_s`` seconds are spent, after ``slow_total_s`` seconds whatever the count, at once after a call
+``target_s`` seconds are spent, after ``max_reps`` calls once ``fast_total_s`` seconds are spent (so
+fast calls are repeated for at least that long, up to ``fast_max_reps`` calls), after
+``slow_total_s`` seconds whatever the count, at once after a call
 longer than ``slow_call_s`` (recorded once and marked), and before a call that would run past the
 cell's deadline.
 """
@@ -63,6 +65,8 @@ def time_call(
     min_reps: int = 3,
     max_reps: int = 15,
     target_s: float = 2.0,
+    fast_total_s: float = 0.25,
+    fast_max_reps: int = 2000,
     slow_total_s: float = 10.0,
     slow_call_s: float = 20.0,
 ) -> dict[str, Any]:
@@ -102,7 +106,11 @@ def time_call(
         if times and time.perf_counter() + 1.2 * times[-1] > deadline:
             break
         total = sum(times)
-        if len(times) >= max_reps or total >= slow_total_s:
+        if total >= slow_total_s or len(times) >= fast_max_reps:
+            break
+        # fast calls (many of them cost under fast_total_s) keep going past max_reps: a median of
+        # microsecond calls over a few milliseconds is mostly noise
+        if len(times) >= max_reps and total >= fast_total_s:
             break
         if len(times) >= min_reps and total >= target_s:
             break

@@ -849,11 +849,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK_SIZES if args.quick else SIZES
     if args.sizes:
         sizes = [tuple(int(v) for v in s.split(":")) for s in args.sizes.split(",")]
-    timing = (
-        {"min_reps": 3, "max_reps": 5, "target_s": 0.5, "slow_total_s": 5.0, "slow_call_s": 20.0}
-        if args.quick
-        else {"min_reps": 3, "max_reps": 15, "target_s": 2.0, "slow_total_s": 10.0, "slow_call_s": 20.0}
-    )
+    if args.quick:
+        timing = {"min_reps": 3, "max_reps": 5, "target_s": 0.5, "fast_total_s": 0.05, "fast_max_reps": 500}
+        timing.update(slow_total_s=5.0, slow_call_s=20.0)
+    else:
+        timing = {"min_reps": 3, "max_reps": 15, "target_s": 2.0, "fast_total_s": 0.25, "fast_max_reps": 2000}
+        timing.update(slow_total_s=10.0, slow_call_s=20.0)
 
     extra = not args.quick and (10, 4) in sizes
     cells = plan(columns, sizes, extra_compile=extra)

@@ -269,8 +269,9 @@ def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> 
 
     # One batch of shifted circuits: each dtype group's scalar rows, then the other terms' rows. Each
     # column is built with O(1) operations from static arrays, so the batch costs O(1) per leaf to
-    # trace. (The primal is its own evaluation: returning a row of the batch as the primal output
-    # gives wrong results when JAX batches this rule, as under vmap inside grad.)
+    # trace. The primal is its own evaluation, by calling the function itself: returning an unshifted
+    # row of the batch instead gives wrong gradients under grad(jit(vmap(f))), because JAX infers a
+    # rule's output batching from the primal function alone (jax-ml/jax#16374).
     out = circuit_function(spec)(leaves)
     rows = sum(len(st.of) for st in scalar.values()) + len(shifted)
     if not rows:
