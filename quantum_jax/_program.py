@@ -110,12 +110,17 @@ Step = Reorder | Front | Diagonal | Monomial
 @dataclasses.dataclass(frozen=True)
 class Program:
     """The steps, which ops need their matrix (dense) or their diagonal built, and the steps cut into
-    segments (see :class:`Segment`; a body's own ``segments`` is empty)."""
+    segments (see :class:`Segment`; a body's own ``segments`` is empty).
+
+    ``product``: the first segment holds only one-wire runs, each wire's at most once (the gates before
+    any gate entangles), so on ``|0...0>`` it yields a product state, built directly in one pass.
+    """
 
     steps: tuple[Step, ...]
     wires: tuple[Hashable, ...]
     dense: tuple[bool, ...]
     segments: tuple[Segment, ...] = ()
+    product: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -350,7 +355,24 @@ def _compile(signature: tuple[Any, ...], wires: tuple[Hashable, ...]) -> Program
         if isinstance(step, Front):
             for i in step.ops:
                 dense[i] = True
-    return Program(tuple(steps), wires, tuple(dense), _segments(steps, signature, wires, dense))
+    head = _product_prefix(steps)
+    segments = _segments(steps[head:], signature, wires, dense)
+    if head:
+        segments = (_body(steps[:head], wires, dense), *segments)
+    return Program(tuple(steps), wires, tuple(dense), segments, bool(head))
+
+
+def _product_prefix(steps: Sequence[Step]) -> int:
+    """How many leading steps are one-wire runs on distinct wires (after at most one leading
+    ``Reorder``): on a product state they leave a product state."""
+    seen: set[Hashable] = set()
+    count = 1 if steps and isinstance(steps[0], Reorder) else 0
+    for step in steps[count:]:
+        if not (isinstance(step, Front) and step.runs is not None) or seen & set(step.wires):
+            break
+        seen.update(step.wires)
+        count += 1
+    return count if seen else 0
 
 
 def compile_program(ops: Sequence[Operation], wires: Sequence[Hashable]) -> Program:

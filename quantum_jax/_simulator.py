@@ -262,11 +262,30 @@ def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -
     return jax.lax.scan(body, state, jax.vmap(data_of, axis_size=len(reps))(xs))[0]
 
 
+def _product_state(segment: Segment, ops: Sequence[Operation], dtype: Any) -> jax.Array:
+    """The state that a product-prefix segment (see ``Program.product``) makes of ``|0...0>``: each
+    block's matrix applied to ``|00>`` is its first column, and the blocks' wires end up trailing, in
+    the order they were applied, after the wires no block touched (still ``|0>``)."""
+    body = segment.body
+    data = step_data(body, [ops[i] for i in segment.reps[0]], dtype)
+    order = body.steps[-1].after
+    blocks = [(step, d) for step, d in zip(body.steps, data) if isinstance(step, Front)]
+    idle = len(order) - sum(len(step.wires) for step, _ in blocks)
+    state = jnp.zeros(2**idle, dtype).at[0].set(1)
+    for _, d in blocks:
+        state = jnp.reshape(state[:, None] * d[None, :, 0], (-1,))
+    return jnp.reshape(state, (2,) * len(order))
+
+
 def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Array:
     """The ``(2,) * n`` statevector after the tape's operations (axes in the order of ``wires``)."""
     wires = resolve_wires(tape, wires)
     state, ops, program = prepare(tape, wires)
-    for segment in program.segments:
+    segments = program.segments
+    if program.product and not any(op.is_state_preparation for op in tape.operations):
+        state = _product_state(segments[0], ops, state.dtype)
+        segments = segments[1:]
+    for segment in segments:
         state = _run_segment(segment, ops, state)
     return state
 

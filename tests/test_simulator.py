@@ -424,13 +424,15 @@ def _tensor_reference(specs: list, n: int) -> np.ndarray:
     return psi.reshape(-1)
 
 
-@pytest.mark.parametrize("n", [6, 17])
-def test_fused_program_matches_a_tensor_reference(n):
+@pytest.mark.parametrize("n", [6, 7])
+def test_fused_program_matches_a_tensor_reference(n, monkeypatch):
     """Runs merged into 2-wire blocks, axis reorders, diagonal runs, wide dense gates and permutation
-    gates gathered in one pass; at 17 wires the gather's indices are computed inside the program."""
+    gates gathered in one pass; at 7 wires the gather's indices are computed inside the program (as
+    they are above ``STORED_INDEX_WIRES``)."""
     from quantum_jax import _kernels, _program
 
-    assert n <= 6 or n > _kernels.STORED_INDEX_WIRES
+    if n == 7:
+        monkeypatch.setattr(_kernels, "STORED_INDEX_WIRES", 6)
     rng = rng_for("fused-program", n)
     specs = random_circuit(rng, n, depth=60, prep=False)
     # a layer that must become 2-wire blocks followed by one gather (a CNOT ring with a CZ and a Y)
@@ -463,7 +465,7 @@ def _layers(rng: np.random.Generator, n: int, count: int) -> list:
 
 @pytest.mark.parametrize("n", [3, 5])
 def test_repeated_layers_run_as_one_scanned_body(n):
-    """A circuit of repeated layers compiles to one segment scanned over the layers; the state
+    """A circuit of repeated layers compiles to a segment scanned over the layers; the state
     matches the tensor reference, and so it does when one layer's parameters are float32 (the
     layers are then unrolled)."""
     from quantum_jax import _program
@@ -472,7 +474,8 @@ def test_repeated_layers_run_as_one_scanned_body(n):
     specs = _layers(rng_for("layers", n), n, count)
     ops = [build(s) for s in specs]
     program = _program.compile_program(ops, tuple(range(n)))
-    assert len(program.segments) == 1 and len(program.segments[0].reps) % count == 0
+    # (the first layer may differ: its gates ahead of any entangling gate build the product state)
+    assert max(len(s.reps) for s in program.segments) >= count - 1
     run = jax.jit(lambda t: final_state(t, tuple(range(n))))
     np.testing.assert_allclose(
         np.ravel(run(Tape(ops, [qml.state()]))), _tensor_reference(specs, n), atol=ATOL
@@ -536,6 +539,36 @@ def test_repeated_layers_without_parameters():
     specs = layer * count
     ops = [build(s) for s in specs]
     program = _program.compile_program(ops, tuple(range(n)))
-    assert [len(s.reps) for s in program.segments] == [count]
+    assert max(len(s.reps) for s in program.segments) >= count - 1
     state = jax.jit(lambda t: final_state(t, tuple(range(n))))(Tape(ops, [qml.state()]))
     np.testing.assert_allclose(np.ravel(state), _tensor_reference(specs, n), atol=ATOL)
+
+
+@pytest.mark.parametrize("prep", [False, True])
+def test_gates_before_any_entangling_gate_build_a_product_state(prep):
+    """One-wire gates ahead of every entangling gate (here on some wires only, with a wire left
+    idle) are applied to |0...0> as one product state; after a state preparation they run as gates."""
+    from quantum_jax import _program
+
+    n = 5
+    specs = [ref.Op("RX", (0.3,), (3,)), ref.Op("RY", (0.7,), (1,)), ref.Op("Hadamard", (), (4,))]
+    specs += [ref.Op("RZ", (1.1,), (1,)), ref.Op("Rot", (0.2, 0.5, -0.4), (0,))]
+    specs += [ref.Op("CNOT", (), (3, 1)), ref.Op("CRY", (0.9,), (4, 2)), ref.Op("RX", (0.6,), (3,))]
+    ops = [build(s) for s in specs]
+    program = _program.compile_program(ops, tuple(range(n)))
+    assert program.product
+    if prep:
+        specs = [ref.Op("BasisState", (np.array([1, 0, 1, 1, 0]),), tuple(range(n)))] + specs
+        ops = [build(specs[0])] + ops
+    state = jax.jit(lambda t: final_state(t, tuple(range(n))))(Tape(ops, [qml.state()]))
+    psi = np.zeros((2,) * n, complex)
+    psi[(1, 0, 1, 1, 0) if prep else (0,) * n] = 1
+    for op in specs[int(prep) :]:
+        k = len(op.wires)
+        gate = np.reshape(op.matrix(), (2,) * (2 * k))
+        psi = np.moveaxis(
+            np.tensordot(gate, psi, axes=(list(range(k, 2 * k)), list(op.wires))),
+            list(range(k)),
+            list(op.wires),
+        )
+    np.testing.assert_allclose(np.ravel(state), psi.reshape(-1), atol=ATOL)
