@@ -148,6 +148,7 @@ def markdown(data: dict[str, Any], res: run.Results, printed: str, png_rel: str 
         "- The parameter-shift rule is a `jax.custom_jvp` that evaluates all 2P shifted circuits as one "
         "vmapped batch, built and combined with a constant number of operations per dtype (not per "
         "parameter); the Hessian applies the same rule to the batch.\n"
+        "- Gates ahead of any entangling gate act on |0...0>: they build the product state in one pass.\n"
         "- A Hamiltonian's diagonal terms are reduced together from one |psi|^2.\n"
     )
     L.append("## Method\n")
@@ -277,8 +278,10 @@ def markdown(data: dict[str, Any], res: run.Results, printed: str, png_rel: str 
         if executed:
             L.append("")
             L.append(
-                "quantum_jax itself runs fewer passes than either count: per layer, ceil(n/2) two-wire "
-                "blocks (each wire's RX.RY.RZ, two wires per pass) and one gather for the whole CNOT ring. "
+                "quantum_jax itself runs fewer passes than either count: one pass building the product "
+                "state of the first layer's rotations (they act on |0...0>), then per later layer ceil(n/2) "
+                "two-wire blocks (each wire's RX.RY.RZ, two wires per pass), and per layer one gather for "
+                "the whole CNOT ring. "
                 "Against that executed count (how close each pass runs to the copy bandwidth): "
                 + "; ".join(executed) + ".")
     L.append("")

@@ -38,10 +38,12 @@ def gate_passes(n: int, L: int) -> dict[str, int]:
 
     ``unfused``: every gate is one pass (3nL single-qubit rotations + nL CNOTs).
     ``fused``: each wire's RX.RY.RZ of a layer merged into one single-qubit block (nL blocks + nL CNOTs).
-    ``executed``: what quantum_jax runs: per layer ceil(n/2) two-wire blocks and one gather for the
-    CNOT ring. The measurement is not counted.
+    ``executed``: what quantum_jax runs: the first layer's rotations act on |0...0>, so they build the
+    product state in one pass; every later layer runs ceil(n/2) two-wire blocks; each layer one gather
+    for the CNOT ring. The measurement is not counted.
     """
-    return {"unfused": 3 * n * L + n * L, "fused": n * L + n * L, "executed": ((n + 1) // 2 + 1) * L}
+    executed = 1 + L + (n + 1) // 2 * (L - 1)
+    return {"unfused": 3 * n * L + n * L, "fused": n * L + n * L, "executed": executed}
 
 
 def hea_params(n: int, L: int, seed: int = SEED) -> np.ndarray:
