@@ -5,8 +5,6 @@
 on JAX's float64 mode (see ``quantum_jax.numpy``); the rest of the library leaves JAX's settings alone.
 """
 
-from typing import Any
-
 from . import gradients as gradients
 from . import simulator as simulator
 from . import tape as tape
@@ -55,19 +53,32 @@ from ._gates import (
     Toffoli,
     adjoint,
 )  # fmt: skip
-from ._measurements import MeasurementProcess, counts, density_matrix, expval, probs, sample, state, var
-from ._observables import Hamiltonian, Hermitian, Observable, Projector, Tensor
-from ._operation import Operation
-from ._qnode import QNode, qnode
+from ._hermitian import Hermitian as Hermitian
+from ._hermitian import Projector as Projector
+from ._legacy import counts as counts
+from ._legacy import expval as expval
+from ._legacy import sample as sample
+from ._legacy import var as var
+from ._measurements import MeasurementProcess as MeasurementProcess
+from ._measurements import density_matrix as density_matrix
+from ._measurements import probs as probs
+from ._measurements import state as state
+from ._observables import Hamiltonian as Hamiltonian
+from ._observables import Observable as Observable
+from ._observables import Tensor as Tensor
+from ._operation import Operation as Operation
+from ._qnode import QNode as QNode
+from ._qnode import qnode as qnode
 from ._shots import Shots as Shots
-from ._tracker import Tracker
+from ._tracker import Tracker as Tracker
 
 __version__ = "0.1.0"
 
 _SHIM = {"grad", "jacobian"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
+    """The PennyLane shim (``grad``, ``jacobian``, ``numpy``), imported on first use: it turns on x64."""
     if name in _SHIM:
         from . import _autograd
 
@@ -86,5 +97,5 @@ __all__ = [
     "MultiRZ", "Observable", "Operation", "PauliRot", "PauliX", "PauliY", "PauliZ", "PhaseShift",
     "Projector", "QNode", "Shots", "QubitStateVector", "QubitUnitary", "Rot", "S", "StatePrep", "T", "Tensor",
     "Toffoli", "Tracker", "adjoint", "counts", "density_matrix", "device", "execute", "expval", "grad",
-    "gradients", "jacobian", "probs", "qnode", "sample", "simulator", "state", "tape", "var",
+    "gradients", "jacobian", "numpy", "probs", "qnode", "sample", "simulator", "state", "tape", "var",
 ]  # fmt: skip

@@ -20,13 +20,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _kernels
-from ._measurements import ExpectationMP, _apply_observable, _term_ops
+from ._measurements import ExpectationMP
+from ._observables import apply_observable
 from ._operation import Operation
-from ._program import Diagonal, Front, Step
+from ._program import Program
 from ._recording import paused
-from ._simulator import apply_step, initial_state, prepare, real_dtype, step_data, undo_step
+from ._simulator import initial_state, prepare, real_dtype, step_data
 from ._tape import Tape
+
+Tangents = Sequence[Any | None]
 
 
 def _rebuilt(op: Operation, params: Sequence[Any]) -> Operation:
@@ -35,6 +37,7 @@ def _rebuilt(op: Operation, params: Sequence[Any]) -> Operation:
 
 
 def check_supported(tape: Tape) -> None:
+    """Raise unless every measurement is an expectation value."""
     for m in tape.measurements:
         if not isinstance(m, ExpectationMP):
             raise ValueError(
@@ -49,27 +52,92 @@ def _zero_like(leaf: Any) -> Any:
     return jnp.zeros(jnp.shape(leaf), jnp.result_type(leaf))
 
 
-def _step_derivative(step: Step, data: jax.Array, tangent: jax.Array, stacked: jax.Array) -> jax.Array:
-    """``2 Re <lambda_k| dU |psi>`` for every lambda, with ``stacked = [psi, lambda_1, ...]`` both
-    taken just before the step (so ``<lambda_after| dU |psi> = <lambda| U^dagger dU |psi>``).
+def _filled(leaves: Sequence[Any], tangents: Tangents) -> list[Any]:
+    """The tangents with zeros (of the right kind) for the ``None`` ones."""
+    return [_zero_like(x) if t is None else t for x, t in zip(leaves, tangents, strict=True)]
 
-    The state enters only through the small transition matrix ``T = Tr_rest |psi><lambda|`` of the
-    step's wires: one read of the states per step, whatever its parameters.
+
+def _by_op(
+    tape: Tape, tangents: Tangents
+) -> tuple[list[tuple[Operation, Tangents]], list[tuple[Operation, Tangents]]]:
+    """``(gate, its tangents)`` pairs for the gates and for the state preparations, in order."""
+    gates, preps, start = [], [], 0
+    for op in tape.operations:
+        pair = (op, tangents[start : start + len(op.params)])
+        (preps if op.is_state_preparation else gates).append(pair)
+        start += len(op.params)
+    return gates, preps
+
+
+def _gate_data(
+    program: Program, gates: Sequence[tuple[Operation, Tangents]], dtype: Any
+) -> tuple[list[Any], list[Any] | None]:
+    """Each step's data and, when a gate is trainable, its JVP along the gates' tangents."""
+    params = [list(op.params) for op, _ in gates]
+
+    def data_of(ps: Sequence[Sequence[Any]]) -> list[Any]:
+        return step_data(program, [_rebuilt(op, p) for (op, _), p in zip(gates, ps, strict=True)], dtype)
+
+    if not any(t is not None for _, ts in gates for t in ts):
+        return data_of(params), None
+    zeros = [_filled(ps, ts) for ps, (_, ts) in zip(params, gates, strict=True)]
+    data, d_data = jax.jvp(data_of, (params,), (zeros,))
+    return data, d_data
+
+
+def _measure(
+    tape: Tape, psi: jax.Array, axes: dict[Hashable, int], leaves: Sequence[Any], tangents: Tangents
+) -> tuple[tuple[jax.Array, ...], list[jax.Array]]:
+    """Raw values at ``psi`` and their JVP along the observables' data (matrices, ...) at fixed ``psi``."""
+    treedef = jax.tree_util.tree_structure(tape.measurements)
+
+    def measure(ml: Sequence[Any]) -> tuple[jax.Array, ...]:
+        ms = jax.tree_util.tree_unflatten(treedef, list(ml))
+        return tuple(m.raw(psi, axes) for m in ms)
+
+    if not any(t is not None for t in tangents):
+        values = measure(leaves)
+        return values, [jnp.zeros_like(v) for v in values]
+    values, out_t = jax.jvp(measure, (list(leaves),), (_filled(leaves, tangents),))
+    return values, list(out_t)
+
+
+def _sweep(
+    program: Program, data: list[Any], d_data: list[Any], trainable: list[bool], stacked: jax.Array, real: Any
+) -> tuple[jax.Array, jax.Array]:
+    """Undo the steps on ``stacked = [psi, lambda_1, ...]``, adding each trainable step's derivative.
+
+    Returns the derivatives, one per ``lambda``, and the stack as it was before the first step.
     """
-    if isinstance(step, Front):
-        d = 2 ** len(step.wires)
-        flat = jnp.reshape(stacked, (stacked.shape[0], d, -1))
-        transition = jnp.einsum("jr,kir->kji", flat[0], jnp.conj(flat[1:]))
-        generator = _kernels.small_matmul(jnp.conj(data).T, tangent)
-        return 2 * jnp.real(jnp.einsum("ij,kji->k", generator, transition))
-    axes = [step.before.index(w) for w in step.wires]
-    factor = _kernels._broadcast_to_axes(jnp.conj(data) * tangent, axes, stacked.ndim - 1)
-    overlap = stacked[0] * jnp.conj(stacked[1:]) * factor
-    return 2 * jnp.real(jnp.sum(jnp.reshape(overlap, (overlap.shape[0], -1)), axis=1))
+    total = jnp.zeros(stacked.shape[0] - 1, real)
+    for step, d, dd in reversed(list(zip(program.steps, data, d_data, strict=True))):
+        stacked = jax.vmap(lambda x, step=step, d=d: step.undo(d, x))(stacked)
+        if step.differentiable and any(trainable[i] for i in step.ops):
+            total = total + step.derivative(d, dd, stacked).astype(real)
+    return total, stacked
+
+
+def _preparation_derivative(
+    preps: Sequence[tuple[Operation, Tangents]], lams: jax.Array, wires: tuple[Hashable, ...], dtype: Any
+) -> jax.Array:
+    """``2 Re <lambda_k| d psi_0>`` along the state preparations' tangents (``lams`` at the start)."""
+    leaves = [p for op, _ in preps for p in op.params]
+    tangents = [t for _, ts in preps for t in ts]
+
+    def start_state(pl: Sequence[Any]) -> jax.Array:
+        rebuilt, i = [], 0
+        for op, _ in preps:
+            rebuilt.append(_rebuilt(op, pl[i : i + len(op.params)]))
+            i += len(op.params)
+        return initial_state(Tape(rebuilt), wires, dtype)
+
+    _, dpsi0 = jax.jvp(start_state, (leaves,), (_filled(leaves, tangents),))
+    overlap = jnp.conj(jnp.reshape(lams, (lams.shape[0], -1))) @ jnp.reshape(dpsi0, (-1,))
+    return 2 * jnp.real(overlap)
 
 
 def adjoint_jvp(
-    tape: Tape, wires: Sequence[Hashable], leaves: Sequence[Any], tangents: Sequence[Any | None]
+    tape: Tape, wires: Sequence[Hashable], leaves: Sequence[Any], tangents: Tangents
 ) -> tuple[tuple[jax.Array, ...], tuple[jax.Array, ...]]:
     """Raw expectation values of ``tape`` and their JVP along ``tangents`` (``None`` = zero).
 
@@ -78,83 +146,27 @@ def adjoint_jvp(
     derivative from the step's matrix and the matrix's JVP along the tangents.
     """
     check_supported(tape)
+    wires = tuple(wires)
     axes = {w: i for i, w in enumerate(wires)}
-    psi, ops, program = prepare(tape, tuple(wires))
-    dtype = psi.dtype
+    psi, _, program = prepare(tape, wires)
     real = jnp.finfo(real_dtype(tape)).dtype
-
-    op_leaf_count = [len(op.params) for op in tape.operations]
-    starts = [sum(op_leaf_count[:i]) for i in range(len(op_leaf_count))]
-    n_op_leaves = sum(op_leaf_count)
-    gates = [(op, s) for op, s in zip(tape.operations, starts) if not op.is_state_preparation]
-    params = [list(op.params) for op, _ in gates]
-    gate_t = [list(tangents[s : s + len(op.params)]) for op, s in gates]
-    trainable = [any(t is not None for t in ts) for ts in gate_t]
-
-    def data_of(ps: Sequence[Sequence[Any]]) -> list[Any]:
-        return step_data(program, [_rebuilt(op, p) for (op, _), p in zip(gates, ps)], dtype)
-
-    if any(trainable):
-        zeros = [
-            [_zero_like(p) if t is None else t for p, t in zip(ps, ts)] for ps, ts in zip(params, gate_t)
-        ]
-        data, d_data = jax.jvp(data_of, (params,), (zeros,))
-    else:
-        data, d_data = data_of(params), None
-    for step, d in zip(program.steps, data):
-        psi = apply_step(step, d, psi)
-
-    # Observable data (Hermitian matrices, ...): differentiate the measurement at fixed psi.
-    m_leaves = list(leaves[n_op_leaves:])
-    m_tangents = list(tangents[n_op_leaves:])
-    m_treedef = jax.tree_util.tree_structure(tape.measurements)
-
-    def measure(ml: Sequence[Any]) -> tuple[jax.Array, ...]:
-        ms = jax.tree_util.tree_unflatten(m_treedef, list(ml))
-        return tuple(m.raw(psi, axes) for m in ms)
-
-    if any(t is not None for t in m_tangents):
-        values, out_t = jax.jvp(
-            measure, (m_leaves,), ([_zero_like(x) if t is None else t for x, t in zip(m_leaves, m_tangents)],)
-        )
-        out_t = list(out_t)
-    else:
-        values = measure(m_leaves)
-        out_t = [jnp.zeros_like(v) for v in values]
-
-    preps = [(op, s) for op, s in zip(tape.operations, starts) if op.is_state_preparation]
-    prep_t = [tangents[s : s + len(op.params)] for op, s in preps]
-    prep_trainable = any(t is not None for ts in prep_t for t in ts)
-    if not any(trainable) and not prep_trainable:
+    gates, preps = _by_op(tape, tangents)
+    data, d_data = _gate_data(program, gates, psi.dtype)
+    for step, d in zip(program.steps, data, strict=True):
+        psi = step.apply(d, psi)
+    n_op = sum(len(op.params) for op in tape.operations)
+    values, out_t = _measure(tape, psi, axes, leaves[n_op:], tangents[n_op:])
+    prep_trainable = any(t is not None for _, ts in preps for t in ts)
+    if d_data is None and not prep_trainable:
         return values, tuple(out_t)
 
-    owners = [k for k, m in enumerate(tape.measurements) for _ in _term_ops(m.obs)]
-    lams = [_apply_observable(psi, o, axes) for m in tape.measurements for o in _term_ops(m.obs)]
-    stacked = jnp.stack([psi, *lams])
-    total = jnp.zeros(len(lams), real)
+    owners = [k for k, m in enumerate(tape.measurements) for _ in m.terms()]
+    lams = [apply_observable(psi, o, axes) for m in tape.measurements for o in m.terms()]
+    trainable = [any(t is not None for t in ts) for _, ts in gates]
     with paused():
-        for step, d, dd in reversed(list(zip(program.steps, data, d_data or data))):
-            stacked = jax.vmap(lambda x, step=step, d=d: undo_step(step, d, x))(stacked)
-            if isinstance(step, (Front, Diagonal)) and any(trainable[i] for i in step.ops):
-                total = total + _step_derivative(step, d, dd, stacked).astype(real)
+        total, stacked = _sweep(program, data, d_data or data, trainable, jnp.stack([psi, *lams]), real)
         if prep_trainable:
-            prep_leaves = [p for op, _ in preps for p in op.params]
-            prep_tan = [
-                _zero_like(p) if t is None else t
-                for (op, _), ts in zip(preps, prep_t)
-                for p, t in zip(op.params, ts)
-            ]
-
-            def start_state(pl: Sequence[Any]) -> jax.Array:
-                rebuilt, i = [], 0
-                for op, _ in preps:
-                    rebuilt.append(_rebuilt(op, pl[i : i + len(op.params)]))
-                    i += len(op.params)
-                return initial_state(Tape(rebuilt), tuple(wires), dtype)
-
-            _, dpsi0 = jax.jvp(start_state, (prep_leaves,), (prep_tan,))
-            overlap = jnp.conj(jnp.reshape(stacked[1:], (len(lams), -1))) @ jnp.reshape(dpsi0, (-1,))
-            total = total + (2 * jnp.real(overlap)).astype(real)
+            total = total + _preparation_derivative(preps, stacked[1:], wires, psi.dtype).astype(real)
     for k in range(len(out_t)):
         mine = [total[j] for j, owner in enumerate(owners) if owner == k]
         out_t[k] = out_t[k] + jnp.stack(mine).astype(real)

@@ -231,91 +231,124 @@ class _ScalarTerms:
         )
 
 
+@dataclasses.dataclass
+class _ShiftPlan:
+    """The shifted evaluations of one JVP and how their results combine.
+
+    Real scalar leaves with a recipe (gate angles) are handled as stacked vectors, one per dtype
+    (``scalar``), so the batch and its combination cost O(1) operations to trace and compile, not
+    O(leaves); every other leaf's terms are listed one by one (``shifted``). The batch holds the
+    scalar groups' rows, then the other terms' rows; ``weights`` weight them, ``unshifted`` the
+    unshifted value.
+    """
+
+    scalar: dict[Any, _ScalarTerms]
+    shifted: list[_Term]
+    weights: list[jax.Array]
+    unshifted: Any
+
+    @property
+    def rows(self) -> int:
+        return sum(len(st.of) for st in self.scalar.values()) + len(self.shifted)
+
+    @staticmethod
+    def build(method: Method, tape: Tape, leaves: Leaves, tans: Leaves, active: list[int]) -> _ShiftPlan:
+        recipes = leaf_recipes(method, tape)
+        groups: dict[Any, list[int]] = {}
+        for i in active:
+            if jnp.ndim(leaves[i]) == 0 and not jnp.iscomplexobj(leaves[i]) and recipes[i] is not None:
+                groups.setdefault(jnp.result_type(leaves[i], float), []).append(i)
+        vectorized = {i for g in groups.values() for i in g}
+        scalar = {dtype: _ScalarTerms.build(g, recipes) for dtype, g in groups.items()}
+        terms = [
+            term
+            for i in active
+            if i not in vectorized
+            for term in _leaf_terms(method, tape, recipes, i, leaves[i], tans[i])
+        ]
+        shifted = [term for term in terms if not term.unshifted]
+        unshifted: Any = sum(term.weight * term.component for term in terms if term.unshifted)
+        weights = []
+        for dtype, st in scalar.items():
+            w, u = st.weights(_kernels.stack([tans[i] for i in st.leaves]).astype(dtype))
+            weights.append(w)
+            unshifted = unshifted + u
+        if shifted:
+            weights.append(_kernels.stack([term.weight * term.component for term in shifted]))
+        return _ShiftPlan(scalar, shifted, weights, unshifted)
+
+    def columns(self, leaves: Leaves) -> list[Any]:
+        """The batch's value of every tape leaf, one row per shifted evaluation.
+
+        Each column is built with O(1) operations from static arrays, so the batch costs O(1) per leaf
+        to trace.
+        """
+        rows = self.rows
+        columns: list[Any] = [None] * len(leaves)
+        done = 0
+        for dtype, st in self.scalar.items():
+            values = _kernels.stack([leaves[i] for i in st.leaves]).astype(dtype)
+            block = st.columns(values, done, rows - done - len(st.of))
+            for q, i in enumerate(st.leaves):
+                columns[i] = block[:, q]
+            done += len(st.of)
+        for j, leaf in enumerate(leaves):
+            if columns[j] is None:
+                columns[j] = self._column(j, jnp.asarray(leaf), done)
+        return columns
+
+    def _column(self, j: int, leaf: jax.Array, done: int) -> jax.Array:
+        """The batch's values of leaf ``j``, shifted in the rows of its own terms (from ``done`` on)."""
+        rows = self.rows
+        mine = [r for r, term in enumerate(self.shifted, start=done) if term.leaf == j]
+        if not mine:
+            return jnp.broadcast_to(leaf, (rows, *leaf.shape))
+        terms = [self.shifted[r - done] for r in mine]
+        mult = np.ones((rows,) + (1,) * leaf.ndim)
+        add = np.zeros(
+            (rows, *leaf.shape), dtype=np.result_type(float, *[np.asarray(t.add).dtype for t in terms])
+        )
+        for r, term in zip(mine, terms, strict=True):
+            mult[r] = term.mult
+            add[r] = term.add
+        dtype = jnp.result_type(leaf, complex if np.iscomplexobj(add) else float)
+        return leaf.astype(dtype)[None] * jnp.asarray(mult, dtype) + jnp.asarray(add, dtype)
+
+    def combine(self, o: jax.Array, b: jax.Array | None = None) -> jax.Array:
+        """The JVP of one output from its primal value ``o`` and its batch of shifted values ``b``."""
+        if b is None:
+            return jnp.broadcast_to(self.unshifted * o, o.shape).astype(o.dtype)
+        w = jnp.concatenate([jnp.asarray(x).astype(o.dtype) for x in self.weights])
+        t = self.unshifted * o + jnp.tensordot(w, b, axes=1)
+        return jnp.broadcast_to(t, o.shape).astype(o.dtype)
+
+
 def _shift_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:
+    """The JVP from one vmapped batch of shifted evaluations of the next lower order.
+
+    The primal is its own evaluation, by calling the function itself: returning an unshifted row of
+    the batch instead gives wrong gradients under grad(jit(vmap(f))), because JAX infers a rule's
+    output batching from the primal function alone (jax-ml/jax#16374).
+    """
     (leaves,), (tans,) = primals, tangents
     active = [i for i, t in enumerate(tans) if not _is_zero(t)]
+    out = circuit_function(spec)(leaves)
     if not active:
-        out = circuit_function(spec)(leaves)
         return out, jax.tree_util.tree_map(jnp.zeros_like, out)
     _check_order(spec)
     tape_leaves, key = _split_key(spec, leaves)
     tape = jax.tree_util.tree_unflatten(spec.treedef, list(tape_leaves))
     _check_differentiable(tape, type(spec.method).__name__)
-    recipes = leaf_recipes(spec.method, tape)
-
-    # Real scalar leaves with a recipe (gate angles) are handled as stacked vectors, one per dtype, so
-    # the batch and its combination cost O(1) operations to trace and compile, not O(leaves).
-    groups: dict[Any, list[int]] = {}
-    for i in active:
-        if jnp.ndim(leaves[i]) == 0 and not jnp.iscomplexobj(leaves[i]) and recipes[i] is not None:
-            groups.setdefault(jnp.result_type(leaves[i], float), []).append(i)
-    vectorized = {i for g in groups.values() for i in g}
-    scalar = {dtype: _ScalarTerms.build(g, recipes) for dtype, g in groups.items()}
-    terms = [
-        term
-        for i in active
-        if i not in vectorized
-        for term in _leaf_terms(spec.method, tape, recipes, i, leaves[i], tans[i])
-    ]
-    shifted = [term for term in terms if not term.unshifted]
-    unshifted: Any = sum(term.weight * term.component for term in terms if term.unshifted)
-    weights = []
-    for dtype, st in scalar.items():
-        w, u = st.weights(_kernels.stack([tans[i] for i in st.leaves]).astype(dtype))
-        weights.append(w)
-        unshifted = unshifted + u
-    if shifted:
-        weights.append(_kernels.stack([term.weight * term.component for term in shifted]))
-
-    # One batch of shifted circuits: each dtype group's scalar rows, then the other terms' rows. Each
-    # column is built with O(1) operations from static arrays, so the batch costs O(1) per leaf to
-    # trace. The primal is its own evaluation, by calling the function itself: returning an unshifted
-    # row of the batch instead gives wrong gradients under grad(jit(vmap(f))), because JAX infers a
-    # rule's output batching from the primal function alone (jax-ml/jax#16374).
-    out = circuit_function(spec)(leaves)
-    rows = sum(len(st.of) for st in scalar.values()) + len(shifted)
-    if not rows:
-        return out, jax.tree_util.tree_map(
-            lambda o: jnp.broadcast_to(unshifted * o, o.shape).astype(o.dtype), out
-        )
-    columns: list[Any] = [None] * len(tape_leaves)
-    done = 0
-    for dtype, st in scalar.items():
-        values = _kernels.stack([leaves[i] for i in st.leaves]).astype(dtype)
-        block = st.columns(values, done, rows - done - len(st.of))
-        for q, i in enumerate(st.leaves):
-            columns[i] = block[:, q]
-        done += len(st.of)
-    for j, leaf in enumerate(tape_leaves):
-        if columns[j] is not None:
-            continue
-        mine = [r for r, term in enumerate(shifted, start=done) if term.leaf == j]
-        leaf = jnp.asarray(leaf)
-        if not mine:
-            columns[j] = jnp.broadcast_to(leaf, (rows, *leaf.shape))
-            continue
-        mult = np.ones((rows,) + (1,) * leaf.ndim)
-        add = np.zeros(
-            (rows, *leaf.shape),
-            dtype=np.result_type(float, *[np.asarray(shifted[r - done].add).dtype for r in mine]),
-        )
-        for r in mine:
-            mult[r] = shifted[r - done].mult
-            add[r] = shifted[r - done].add
-        dtype = jnp.result_type(leaf, float) if not np.iscomplexobj(add) else jnp.result_type(leaf, complex)
-        columns[j] = leaf.astype(dtype)[None] * jnp.asarray(mult, dtype) + jnp.asarray(add, dtype)
+    plan = _ShiftPlan.build(spec.method, tape, leaves, tans, active)  # type: ignore[arg-type]
+    if not plan.rows:
+        return out, jax.tree_util.tree_map(plan.combine, out)
+    columns = plan.columns(tape_leaves)
     if key is not None:
         # Every shifted circuit draws its own samples, from keys folded from the call's key.
-        columns.append(jax.vmap(lambda r: jax.random.fold_in(key, r))(jnp.arange(1, rows + 1)))
-    _tracker.count_batch(rows)
+        columns.append(jax.vmap(lambda r: jax.random.fold_in(key, r))(jnp.arange(1, plan.rows + 1)))
+    _tracker.count_batch(plan.rows)
     batch = jax.vmap(circuit_function(spec.lower()))(tuple(columns))
-
-    def combine(o: Any, b: Any) -> Any:
-        w = jnp.concatenate([jnp.asarray(x).astype(o.dtype) for x in weights])
-        t = unshifted * o + jnp.tensordot(w, b, axes=1)
-        return jnp.broadcast_to(t, o.shape).astype(o.dtype)
-
-    return out, jax.tree_util.tree_map(combine, out, batch)
+    return out, jax.tree_util.tree_map(plan.combine, out, batch)
 
 
 def _no_derivative_rule(spec: Spec, primals: tuple[Leaves], tangents: tuple[Leaves]) -> tuple[Raws, Raws]:

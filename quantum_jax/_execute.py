@@ -13,10 +13,10 @@ import numpy as np
 from . import _tracker
 from ._core import Spec, circuit_function
 from ._device import Device
+from ._measurements import postprocess
 from ._methods import Adjoint, Backprop, FiniteDiff, Method, ParamShift, method_from_kwargs
 from ._operation import is_concrete
 from ._shots import Shots, as_shots, check_key
-from ._simulator import postprocess
 from ._tape import Tape
 
 _INTERFACES = ("autograd", "jax", "jax-jit", "jax-python", "numpy", "auto")
@@ -142,6 +142,33 @@ def sampling_key(device: Device, shots: Shots | None, key: Any, owner: str) -> A
     return check_key(key, owner)
 
 
+def _distinct(
+    members: Sequence[int], flat: Sequence[list[Any]], cache: bool, cachesize: int
+) -> tuple[list[int], dict[int, int]]:
+    """The tapes of a group to run (identical concrete tapes once) and each member's row among them."""
+    rows: list[int] = []
+    row_of: dict[int, int] = {}
+    seen: dict[bytes, int] = {}
+    for i in members:
+        if cache and len(seen) < cachesize and is_concrete(flat[i]):
+            fp = _fingerprint(flat[i])
+            if fp in seen:
+                row_of[i] = seen[fp]
+                continue
+            seen[fp] = len(rows)
+        row_of[i] = len(rows)
+        rows.append(i)
+    return rows, row_of
+
+
+def _run_group(spec: Spec, rows: Sequence[list[Any]], keys: list[Any]) -> tuple[Any, bool]:
+    """Run the rows of one structure: ``(results, batched)``; batched results have a leading row axis."""
+    columns = [list(col) for col in zip(*rows, strict=True)] + ([keys] if keys else [])
+    if len(rows) == 1 or not columns:  # one tape, or no parameters: every row is the same circuit
+        return _single(spec)(tuple(c[0] for c in columns)), False
+    return _batched(spec)(tuple(jnp.stack(col) for col in columns)), True
+
+
 def run_raw(
     bare_tapes: Sequence[Tape],
     wires: tuple[Any, ...],
@@ -154,56 +181,69 @@ def run_raw(
 ) -> list[tuple[Any, ...]]:
     """Raw quantities of coefficient-free tapes, grouped by structure into batched calls.
 
-    With shots, the ``r``-th distinct tape of a structure group samples with ``fold_in(key, r)``
-    folded again with the group's index, so every circuit of the batch draws independent samples.
+    Identical concrete tapes run once, unless there are shots: then every tape draws its own samples,
+    as separate executions on hardware would; the ``r``-th distinct tape of structure group ``g``
+    samples with ``fold_in(fold_in(key, g), r)``.
     """
     tracking = _tracker.tracking()
     groups: dict[Any, list[int]] = {}
-    flat: list[tuple[list[Any], Any]] = []
+    flat: list[list[Any]] = []
     for i, tape in enumerate(bare_tapes):
         leaves, treedef = jax.tree_util.tree_flatten(tape)
-        flat.append((leaves, treedef))
+        flat.append(leaves)
         groups.setdefault((treedef, _key(leaves)), []).append(i)
-
     out: list[Any] = [None] * len(bare_tapes)
     for g, ((treedef, _), members) in enumerate(groups.items()):
         spec = Spec(treedef, wires, method, max_diff, max_diff, tracking, shots)
-        # Identical concrete tapes run once.
-        rows: list[int] = []
-        row_of: dict[int, int] = {}
-        seen: dict[bytes, int] = {}
-        for i in members:
-            leaves = flat[i][0]
-            # With shots every tape draws its own samples, as separate executions on hardware would.
-            if cache and shots is None and len(seen) < cachesize and is_concrete(leaves):
-                fp = _fingerprint(leaves)
-                if fp in seen:
-                    row_of[i] = seen[fp]
-                    continue
-                seen[fp] = len(rows)
-            row_of[i] = len(rows)
-            rows.append(i)
+        rows, row_of = _distinct(members, flat, cache and shots is None, cachesize)
         keys: list[Any] = []
         if shots is not None:
             group_key = jax.random.fold_in(key, g)
             keys = [jax.random.fold_in(group_key, r) for r in range(len(rows))]
-        if len(rows) == 1:
-            res = _single(spec)(tuple(flat[rows[0]][0]) + tuple(keys))
-            for i in members:
-                out[i] = res
-            continue
-        columns = [list(col) for col in zip(*(flat[i][0] for i in rows))] + ([keys] if keys else [])
-        if not columns:  # no parameters at all: every row is the same circuit
-            res = _single(spec)(())
-            for i in members:
-                out[i] = res
-            continue
-        stacked = tuple(jnp.stack(col) for col in columns)
-        res = _batched(spec)(stacked)
+        res, batched = _run_group(spec, [flat[i] for i in rows], keys)
         for i in members:
-            r = row_of[i]
-            out[i] = jax.tree_util.tree_map(lambda x, r=r: x[r], res)
+            out[i] = jax.tree_util.tree_map(lambda x, r=row_of[i]: x[r], res) if batched else res
     return out
+
+
+def run_tapes(
+    tapes: Sequence[Tape],
+    device: Device,
+    method: Method | None,
+    max_diff: int | None,
+    shots: Shots | None,
+    key: Any,
+    cache: bool = True,
+    cachesize: int = 10000,
+) -> list[list[Any]]:
+    """The one execution path of ``execute`` and QNodes: per tape, its measurements' values."""
+    splits = [split_for(t, method, shots) for t in tapes]
+    raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize, shots, key)
+    return [
+        postprocess(t.measurements, raw, coeffs, shots)
+        for t, (_, coeffs), raw in zip(tapes, splits, raws, strict=True)
+    ]
+
+
+def _assembled(values: list[Any], shots: Shots | None) -> Any:
+    """One tape's result: its measurements assembled; with a shot vector, one assembly per bin."""
+    if shots is not None and shots.vector and not any(isinstance(v, (tuple, dict)) for v in values):
+        return jnp.stack([assemble([v[b] for v in values]) for b in range(len(shots.bins))])
+    return assemble(values)
+
+
+def _check_execute_args(device: Any, max_diff: Any, cachesize: Any, tapes: Any) -> list[Tape]:
+    if not isinstance(device, Device):
+        raise TypeError(f"execute: 'device' must be a quantum_jax device, got {device!r}.")
+    if isinstance(max_diff, bool) or not isinstance(max_diff, int) or max_diff < 1:
+        raise ValueError(f"execute: 'max_diff' must be a positive integer, got {max_diff!r}.")
+    if isinstance(cachesize, bool) or not isinstance(cachesize, int) or cachesize < 1:
+        raise ValueError(f"execute: 'cachesize' must be a positive integer, got {cachesize!r}.")
+    tapes = list(tapes) if not isinstance(tapes, Tape) else [tapes]
+    for t in tapes:
+        if not isinstance(t, Tape):
+            raise TypeError(f"execute: 'tapes' must hold tapes, got {t!r}.")
+    return tapes
 
 
 def execute(
@@ -260,30 +300,16 @@ def execute(
         [array([1.])]
     """
     check_interface(interface)
-    if not isinstance(device, Device):
-        raise TypeError(f"execute: 'device' must be a quantum_jax device, got {device!r}.")
-    no_override = override_shots is None or override_shots is False
-    shots = device.shots if no_override else as_shots(override_shots, "execute")
+    tapes = _check_execute_args(device, max_diff, cachesize, tapes)
+    shots = (
+        device.shots
+        if override_shots is None or override_shots is False
+        else as_shots(override_shots, "execute")
+    )
     method = resolve_method(gradient_fn, gradient_kwargs, mode, shots)
-    if isinstance(max_diff, bool) or not isinstance(max_diff, int) or max_diff < 1:
-        raise ValueError(f"execute: 'max_diff' must be a positive integer, got {max_diff!r}.")
-    if isinstance(cachesize, bool) or not isinstance(cachesize, int) or cachesize < 1:
-        raise ValueError(f"execute: 'cachesize' must be a positive integer, got {cachesize!r}.")
-    tapes = list(tapes) if not isinstance(tapes, Tape) else [tapes]
-    for t in tapes:
-        if not isinstance(t, Tape):
-            raise TypeError(f"execute: 'tapes' must hold tapes, got {t!r}.")
     key = sampling_key(device, shots, key, "execute")
-    splits = [split_for(t, method, shots) for t in tapes]
-    raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize, shots, key)
-    results = []
-    for t, (_, c), raw in zip(tapes, splits, raws):
-        values = postprocess(t, raw, c, shots)
-        if shots is not None and shots.vector and not any(isinstance(v, (tuple, dict)) for v in values):
-            # A shot vector puts the bins first: one assembled result per bin.
-            results.append(jnp.stack([assemble([v[b] for v in values]) for b in range(len(shots.bins))]))
-        else:
-            results.append(assemble(values))
+    per_tape = run_tapes(tapes, device, method, max_diff, shots, key, cache, cachesize)
+    results = [_assembled(values, shots) for values in per_tape]
     if interface == "autograd" and is_concrete(results):
         # PennyLane-style code prints results as NumPy arrays; traced results stay JAX arrays.
         return [np.asarray(r) for r in results]

@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _recording
-from ._observables import Hermitian, Observable
+from . import _pauli, _recording
+from ._observables import Observable
 from ._operation import Operation, is_concrete
 
 _SQ2 = float(1.0 / np.sqrt(2.0))  # a Python float: weakly typed, keeps complex64 matrices complex64
@@ -49,215 +49,146 @@ def _controlled(target: jax.Array) -> jax.Array:
 
 
 # --- fixed gates -----------------------------------------------------------------------------
-class Identity(Operation, Observable):
-    """The identity on one wire."""
+class _PauliLike(Operation, Observable):
+    """A one-wire gate that is also an involutory observable with eigenvalues ``(1, -1)``."""
 
-    num_wires = 1
-    permutation = (0, 1)
-    is_observable = True
+    is_involutory = True
 
     def eigvals(self) -> jax.Array:
-        return jnp.ones(2)
-
-    def diagonalizing_gates(self) -> list[Operation]:
-        return []
-
-
-class PauliX(Operation, Observable):
-    """The Pauli X (NOT) gate and observable."""
-
-    num_wires = 1
-    permutation = (1, 0)
-    is_observable = True
-
-    def eigvals(self) -> jax.Array:
+        """``(1, -1)``, in the order the diagonalizing gates leave them."""
         return jnp.array([1.0, -1.0])
 
     def diagonalizing_gates(self) -> list[Operation]:
+        """None: the computational basis is already its eigenbasis."""
+        return []
+
+
+class Identity(_PauliLike, wires=1, permutation=(0, 1)):
+    """The identity on one wire."""
+
+    basis = "I"
+
+    def eigvals(self) -> jax.Array:
+        """``(1, 1)``."""
+        return jnp.ones(2)
+
+
+class PauliX(_PauliLike, wires=1, permutation=(1, 0)):
+    """The Pauli X (NOT) gate and observable."""
+
+    basis = "X"
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        """``H``, mapping ``|+>, |->`` to ``|0>, |1>``."""
         with _recording.paused():
             return [Hadamard(wires=self.wires)]
 
 
-class PauliY(Operation, Observable):
+class PauliY(_PauliLike, wires=1, permutation=(1, 0), phases=(-1j, 1j)):
     """The Pauli Y gate and observable: ``[[0, -i], [i, 0]]``."""
 
-    num_wires = 1
-    permutation = (1, 0)
-    phases = (-1j, 1j)
-    is_observable = True
-
-    def eigvals(self) -> jax.Array:
-        return jnp.array([1.0, -1.0])
+    basis = "Y"
 
     def diagonalizing_gates(self) -> list[Operation]:
+        """``H S^dagger`` (as ``Z``, ``S``, ``H``), mapping Y's eigenstates to ``|0>, |1>``."""
         with _recording.paused():
             return [PauliZ(wires=self.wires), S(wires=self.wires), Hadamard(wires=self.wires)]
 
 
-class PauliZ(Operation, Observable):
+class PauliZ(_PauliLike, wires=1, diagonal=(1, -1)):
     """The Pauli Z gate and observable."""
 
-    num_wires = 1
-    is_diagonal = True
-    is_observable = True
-
-    def diagonal(self) -> jax.Array:
-        return jnp.array([1.0, -1.0])
-
-    def eigvals(self) -> jax.Array:
-        return self.diagonal()
-
-    def diagonalizing_gates(self) -> list[Operation]:
-        return []
+    basis = "Z"
 
 
-class Hadamard(Operation, Observable):
+class Hadamard(_PauliLike, wires=1, matrix=_SQ2 * np.array([[1, 1], [1, -1]])):
     """The Hadamard gate and observable."""
 
-    num_wires = 1
-    is_observable = True
-
-    def matrix(self) -> jax.Array:
-        return jnp.asarray(_SQ2 * np.array([[1, 1], [1, -1]], dtype=complex))
-
-    def eigvals(self) -> jax.Array:
-        return jnp.array([1.0, -1.0])
+    basis = "H"
 
     def diagonalizing_gates(self) -> list[Operation]:
+        """``RY(-pi/4)``, rotating H's eigenbasis onto the computational basis."""
         with _recording.paused():
             return [RY(-np.pi / 4, wires=self.wires)]
 
 
-class S(Operation):
+class S(Operation, wires=1, diagonal=(1, 1j)):
     """The phase gate ``diag(1, i)``."""
 
-    num_wires = 1
-    is_diagonal = True
 
-    def diagonal(self) -> jax.Array:
-        return jnp.array([1.0, 1j])
-
-
-class T(Operation):
+class T(Operation, wires=1, diagonal=(1, np.exp(1j * np.pi / 4))):
     """The T gate ``diag(1, exp(i pi/4))``."""
 
-    num_wires = 1
-    is_diagonal = True
 
-    def diagonal(self) -> jax.Array:
-        return jnp.array([1.0, np.exp(1j * np.pi / 4)])
-
-
-class SX(Operation):
+class SX(Operation, wires=1, matrix=0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]])):
     """The square root of X: ``[[1+i, 1-i], [1-i, 1+i]] / 2``."""
 
-    num_wires = 1
 
-    def matrix(self) -> jax.Array:
-        return jnp.asarray(0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]))
-
-
-class CNOT(Operation):
+class CNOT(Operation, wires=2, permutation=(0, 1, 3, 2)):
     """Controlled-NOT: wires[0] controls an X on wires[1]."""
 
-    num_wires = 2
-    permutation = (0, 1, 3, 2)
 
-
-class CY(Operation):
+class CY(Operation, wires=2, permutation=(0, 1, 3, 2), phases=(1, 1, -1j, 1j)):
     """Controlled-Y: wires[0] controls a Y on wires[1]."""
 
-    num_wires = 2
-    permutation = (0, 1, 3, 2)
-    phases = (1, 1, -1j, 1j)
 
-
-class CZ(Operation):
+class CZ(Operation, wires=2, diagonal=(1, 1, 1, -1)):
     """Controlled-Z."""
 
-    num_wires = 2
-    is_diagonal = True
 
-    def diagonal(self) -> jax.Array:
-        return jnp.array([1.0, 1.0, 1.0, -1.0])
-
-
-class SWAP(Operation):
+class SWAP(Operation, wires=2, permutation=(0, 2, 1, 3)):
     """Exchanges the states of two wires."""
 
-    num_wires = 2
-    permutation = (0, 2, 1, 3)
 
-
-class ISWAP(Operation):
+class ISWAP(Operation, wires=2, permutation=(0, 2, 1, 3), phases=(1, 1j, 1j, 1)):
     """Swaps two wires with a phase ``i`` on ``|01>`` and ``|10>``."""
 
-    num_wires = 2
-    permutation = (0, 2, 1, 3)
-    phases = (1, 1j, 1j, 1)
 
-
-class CSWAP(Operation):
+class CSWAP(Operation, wires=3, permutation=(0, 1, 2, 3, 4, 6, 5, 7)):
     """Controlled-SWAP (Fredkin): wires[0] controls a SWAP of wires[1] and wires[2]."""
 
-    num_wires = 3
-    permutation = (0, 1, 2, 3, 4, 6, 5, 7)
 
-
-class Toffoli(Operation):
+class Toffoli(Operation, wires=3, permutation=(0, 1, 2, 3, 4, 5, 7, 6)):
     """Doubly controlled NOT: wires[0] and wires[1] control an X on wires[2]."""
-
-    num_wires = 3
-    permutation = (0, 1, 2, 3, 4, 5, 7, 6)
 
 
 # --- rotations -------------------------------------------------------------------------------
-class RX(Operation):
+class RX(Operation, wires=1, params=1, frequencies=(_ONE,)):
     """``exp(-i phi X / 2)``."""
 
-    num_wires = 1
-    num_params = 1
-    frequencies = (_ONE,)
-
     def matrix(self) -> jax.Array:
+        """``[[c, -i s], [-i s, c]]`` with ``c, s = cos(phi/2), sin(phi/2)``."""
         c, s = _rot_cs(self.params[0])
         return jnp.stack([jnp.stack([c, -1j * s]), jnp.stack([-1j * s, c])])
 
 
-class RY(Operation):
+class RY(Operation, wires=1, params=1, frequencies=(_ONE,)):
     """``exp(-i phi Y / 2)``."""
 
-    num_wires = 1
-    num_params = 1
-    frequencies = (_ONE,)
-
     def matrix(self) -> jax.Array:
+        """``[[c, -s], [s, c]]`` with ``c, s = cos(phi/2), sin(phi/2)``."""
         c, s = _rot_cs(self.params[0])
         return jnp.stack([jnp.stack([c, -s]), jnp.stack([s, c])])
 
 
-class RZ(Operation):
+class RZ(Operation, wires=1, params=1, frequencies=(_ONE,)):
     """``exp(-i phi Z / 2)``."""
 
-    num_wires = 1
-    num_params = 1
-    frequencies = (_ONE,)
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
+        """``(exp(-i phi/2), exp(i phi/2))``."""
         p = _phase(-0.5 * jnp.asarray(self.params[0]))
         return jnp.stack([p, jnp.conj(p)])
 
 
-class PhaseShift(Operation):
+class PhaseShift(Operation, wires=1, params=1, frequencies=(_ONE,)):
     """``diag(1, exp(i phi))``."""
 
-    num_wires = 1
-    num_params = 1
-    frequencies = (_ONE,)
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
+        """``(1, exp(i phi))``."""
         p = _phase(self.params[0])
         return jnp.stack([jnp.ones_like(p), p])
 
@@ -266,14 +197,11 @@ class U1(PhaseShift):
     """``U1(phi)``: the same matrix as PhaseShift."""
 
 
-class Rot(Operation):
+class Rot(Operation, wires=1, params=3, frequencies=(_ONE, _ONE, _ONE)):
     """``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)``."""
 
-    num_wires = 1
-    num_params = 3
-    frequencies = (_ONE, _ONE, _ONE)
-
     def matrix(self) -> jax.Array:
+        """The product ``RZ(omega) RY(theta) RZ(phi)``, written out."""
         phi, theta, omega = (jnp.asarray(p) for p in self.params)
         c, s = _rot_cs(theta)
         return jnp.stack(
@@ -284,102 +212,79 @@ class Rot(Operation):
         )
 
 
-class U2(Operation):
+class U2(Operation, wires=1, params=2, frequencies=(_ONE, _ONE)):
     """``U2(phi, delta) = [[1, -e^{i delta}], [e^{i phi}, e^{i (phi + delta)}]] / sqrt(2)``."""
 
-    num_wires = 1
-    num_params = 2
-    frequencies = (_ONE, _ONE)
-
     def matrix(self) -> jax.Array:
+        """The matrix above."""
         phi, delta = (jnp.asarray(p) for p in self.params)
         one = _cplx(jnp.ones_like(phi))
         return _SQ2 * jnp.stack(
-            [
-                jnp.stack([one, -_phase(delta)]),
-                jnp.stack([_phase(phi), _phase(phi + delta)]),
-            ]
+            [jnp.stack([one, -_phase(delta)]), jnp.stack([_phase(phi), _phase(phi + delta)])]
         )
 
 
-class U3(Operation):
+class U3(Operation, wires=1, params=3, frequencies=(_ONE, _ONE, _ONE)):
     """``U3(theta, phi, delta)``: the general single-qubit gate in the OpenQASM convention."""
 
-    num_wires = 1
-    num_params = 3
-    frequencies = (_ONE, _ONE, _ONE)
-
     def matrix(self) -> jax.Array:
+        """``[[c, -e^{i delta} s], [e^{i phi} s, e^{i (phi + delta)} c]]``, ``c, s`` of ``theta/2``."""
         theta, phi, delta = (jnp.asarray(p) for p in self.params)
         c, s = _rot_cs(theta)
         return jnp.stack(
-            [
-                jnp.stack([c, -_phase(delta) * s]),
-                jnp.stack([_phase(phi) * s, _phase(phi + delta) * c]),
-            ]
+            [jnp.stack([c, -_phase(delta) * s]), jnp.stack([_phase(phi) * s, _phase(phi + delta) * c])]
         )
 
 
-class _ControlledRotation(Operation):
-    num_wires = 2
-    num_params = 1
-    frequencies = (_CONTROLLED,)
+class _Controlled(Operation, wires=2):
+    """A one-wire ``target`` gate on wires[1], controlled by wires[0]."""
+
     target: ClassVar[type[Operation]]
 
     def matrix(self) -> jax.Array:
+        """``diag(I, target)``."""
         with _recording.paused():
-            target = self.target(self.params[0], wires=0)
+            target = self.target(*self.params, wires=0)
         return _controlled(_cplx(target.matrix()))
 
 
-class CRX(_ControlledRotation):
+class CRX(_Controlled, params=1, frequencies=(_CONTROLLED,)):
     """RX on wires[1] controlled by wires[0]."""
 
     target = RX
 
 
-class CRY(_ControlledRotation):
+class CRY(_Controlled, params=1, frequencies=(_CONTROLLED,)):
     """RY on wires[1] controlled by wires[0]."""
 
     target = RY
 
 
-class CRZ(Operation):
+class CRot(_Controlled, params=3, frequencies=(_CONTROLLED,) * 3):
+    """Rot(phi, theta, omega) on wires[1] controlled by wires[0]."""
+
+    target = Rot
+
+
+class CRZ(Operation, wires=2, params=1, frequencies=(_CONTROLLED,)):
     """RZ on wires[1] controlled by wires[0] (diagonal)."""
 
-    num_wires = 2
-    num_params = 1
-    frequencies = (_CONTROLLED,)
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
+        """``(1, 1, exp(-i phi/2), exp(i phi/2))``."""
         p = _phase(-0.5 * jnp.asarray(self.params[0]))
         one = jnp.ones_like(p)
         return jnp.stack([one, one, p, jnp.conj(p)])
 
 
-class CRot(Operation):
-    """Rot(phi, theta, omega) on wires[1] controlled by wires[0]."""
-
-    num_wires = 2
-    num_params = 3
-    frequencies = (_CONTROLLED, _CONTROLLED, _CONTROLLED)
-
-    def matrix(self) -> jax.Array:
-        with _recording.paused():
-            target = Rot(*self.params, wires=0)
-        return _controlled(target.matrix())
-
-
-class ControlledPhaseShift(Operation):
+class ControlledPhaseShift(Operation, wires=2, params=1, frequencies=(_ONE,)):
     """``diag(1, 1, 1, exp(i phi))``."""
 
-    num_wires = 2
-    num_params = 1
-    frequencies = (_ONE,)
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
+        """``(1, 1, 1, exp(i phi))``."""
         p = _phase(self.params[0])
         one = jnp.ones_like(p)
         return jnp.stack([one, one, one, p])
@@ -388,79 +293,56 @@ class ControlledPhaseShift(Operation):
 CPhase = ControlledPhaseShift
 
 
-def _pauli_matrix(word: str) -> np.ndarray:
-    mats = {
-        "I": np.eye(2),
-        "X": np.array([[0, 1], [1, 0]]),
-        "Y": np.array([[0, -1j], [1j, 0]]),
-        "Z": np.diag([1, -1]),
-    }
-    out = np.ones((1, 1), dtype=complex)
-    for ch in word:
-        out = np.kron(out, mats[ch])
-    return out
-
-
 def _pauli_exponential(theta: Any, word: str) -> jax.Array:
     """``exp(-i theta P / 2) = cos(theta/2) I - i sin(theta/2) P`` for a Pauli word ``P``."""
     c, s = _rot_cs(theta)
-    p = jnp.asarray(_pauli_matrix(word), dtype=c.dtype)
+    p = jnp.asarray(_pauli.word_matrix(word), dtype=c.dtype)
     return c * jnp.eye(p.shape[0], dtype=c.dtype) - 1j * s * p
 
 
-class IsingXX(Operation):
+def _z_word_diagonal(theta: Any, word: str) -> jax.Array:
+    """Diagonal of ``exp(-i theta P / 2)`` for a word ``P`` of ``I``/``Z``: ``exp(-+i theta/2)`` by parity."""
+    p = _phase(-0.5 * jnp.asarray(theta))
+    return jnp.where(jnp.asarray(_pauli.z_parity(word)) == 0, p, jnp.conj(p))
+
+
+class IsingXX(Operation, wires=2, params=1, frequencies=(_ONE,)):
     """``exp(-i phi X X / 2)``."""
 
-    num_wires = 2
-    num_params = 1
-    frequencies = (_ONE,)
-
     def matrix(self) -> jax.Array:
+        """``cos(phi/2) I - i sin(phi/2) X X``."""
         return _pauli_exponential(self.params[0], "XX")
 
 
-class IsingYY(Operation):
+class IsingYY(Operation, wires=2, params=1, frequencies=(_ONE,)):
     """``exp(-i phi Y Y / 2)``."""
 
-    num_wires = 2
-    num_params = 1
-    frequencies = (_ONE,)
-
     def matrix(self) -> jax.Array:
+        """``cos(phi/2) I - i sin(phi/2) Y Y``."""
         return _pauli_exponential(self.params[0], "YY")
 
 
-def _zz_diagonal(theta: Any, k: int) -> jax.Array:
-    """Diagonal of ``exp(-i theta Z^{(x)k} / 2)``: phase ``exp(-+i theta/2)`` by basis-state parity."""
-    parity = np.array([bin(i).count("1") % 2 for i in range(2**k)])
-    p = _phase(-0.5 * jnp.asarray(theta))
-    return jnp.where(jnp.asarray(parity) == 0, p, jnp.conj(p))
-
-
-class IsingZZ(Operation):
+class IsingZZ(Operation, wires=2, params=1, frequencies=(_ONE,)):
     """``exp(-i phi Z Z / 2)``."""
 
-    num_wires = 2
-    num_params = 1
-    frequencies = (_ONE,)
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
-        return _zz_diagonal(self.params[0], 2)
+        """``exp(-+i phi/2)`` on even/odd parity states."""
+        return _z_word_diagonal(self.params[0], "ZZ")
 
 
-class MultiRZ(Operation):
+class MultiRZ(Operation, params=1, frequencies=(_ONE,)):
     """``exp(-i theta Z...Z / 2)`` on any number of wires."""
 
-    num_params = 1
-    frequencies = (_ONE,)
     is_diagonal = True
 
     def diagonal(self) -> jax.Array:
-        return _zz_diagonal(self.params[0], len(self.wires))
+        """``exp(-+i theta/2)`` on even/odd parity states."""
+        return _z_word_diagonal(self.params[0], "Z" * len(self.wires))
 
 
-class PauliRot(Operation):
+class PauliRot(Operation, params=1):
     """``exp(-i theta P / 2)`` for a Pauli word ``P`` such as ``"XIZ"``, one letter per wire.
 
     Example:
@@ -469,14 +351,9 @@ class PauliRot(Operation):
         'XY'
     """
 
-    num_params = 1
-
     def __init__(self, theta: Any, pauli_word: str, wires: Any = None, id: str | None = None) -> None:
-        if not isinstance(pauli_word, str) or not pauli_word or set(pauli_word) - set("IXYZ"):
-            raise ValueError(
-                f"PauliRot: 'pauli_word' must be a non-empty string of I, X, Y, Z; got {pauli_word!r}."
-            )
-        self._init((theta,), wires, (pauli_word,))
+        """Rotate about ``pauli_word`` by ``theta`` on ``wires``."""
+        self._init((theta,), wires, (_pauli.check_word(pauli_word, "PauliRot"),))
 
     def _validate(self) -> None:  # runs before the operation is recorded
         word = self.pauli_word
@@ -488,28 +365,25 @@ class PauliRot(Operation):
 
     @property
     def pauli_word(self) -> str:
+        """The Pauli word, one letter per wire."""
         return str(self.hyper[0])
 
     @property
     def frequencies(self) -> tuple[tuple[float, ...], ...]:  # type: ignore[override]
+        """One frequency, or none for the all-identity word (a global phase)."""
         return ((),) if set(self.pauli_word) == {"I"} else (_ONE,)
 
     @property
     def is_diagonal(self) -> bool:  # type: ignore[override]
-        return set(self.pauli_word) <= {"I", "Z"}
+        """Words of ``I`` and ``Z`` only are diagonal."""
+        return _pauli.is_diagonal(self.pauli_word)
 
     def diagonal(self) -> jax.Array:
-        z = np.array([1 if ch == "Z" else 0 for ch in self.pauli_word])
-        parity = np.array(
-            [
-                int(np.dot(z, [(i >> (len(z) - 1 - j)) & 1 for j in range(len(z))])) % 2
-                for i in range(2 ** len(z))
-            ]
-        )
-        p = _phase(-0.5 * jnp.asarray(self.params[0]))
-        return jnp.where(jnp.asarray(parity) == 0, p, jnp.conj(p))
+        """The diagonal of a ``Z``/``I`` word's rotation."""
+        return _z_word_diagonal(self.params[0], self.pauli_word)
 
     def matrix(self) -> jax.Array:
+        """``cos(theta/2) I - i sin(theta/2) P``."""
         return _pauli_exponential(self.params[0], self.pauli_word)
 
 
@@ -731,9 +605,3 @@ GATES: tuple[type[Operation], ...] = (
     IsingXX, IsingYY, IsingZZ, MultiRZ, PauliRot, QubitUnitary,
 )  # fmt: skip
 """Every unitary gate class, for conformance tests and lookups by name."""
-
-OBSERVABLES: dict[str, type[Any]] = {
-    "PauliX": PauliX, "PauliY": PauliY, "PauliZ": PauliZ, "Hadamard": Hadamard,
-    "Identity": Identity, "Hermitian": Hermitian,
-}  # fmt: skip
-"""The observables that the legacy ``qml.expval.PauliZ(0)`` syntax can name."""

@@ -66,7 +66,7 @@ def apply_matrix(state: jax.Array, matrix: jax.Array, axes: Sequence[int]) -> ja
     return jnp.moveaxis(out, tuple(range(k)), tuple(axes))
 
 
-def _broadcast_to_axes(values: jax.Array, axes: Sequence[int], ndim: int) -> jax.Array:
+def broadcast_to_axes(values: jax.Array, axes: Sequence[int], ndim: int) -> jax.Array:
     """Reshape a length-``2^k`` vector over ``axes`` so it broadcasts against an ``ndim`` state."""
     k = len(axes)
     tensor = jnp.reshape(values, (2,) * k)
@@ -80,7 +80,7 @@ def _broadcast_to_axes(values: jax.Array, axes: Sequence[int], ndim: int) -> jax
 
 def apply_diagonal(state: jax.Array, diagonal: jax.Array, axes: Sequence[int]) -> jax.Array:
     """Multiply the state elementwise by a diagonal operator on ``axes``."""
-    return state * _broadcast_to_axes(diagonal, axes, state.ndim).astype(state.dtype)
+    return state * broadcast_to_axes(diagonal, axes, state.ndim).astype(state.dtype)
 
 
 def apply_permutation(

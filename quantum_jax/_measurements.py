@@ -9,7 +9,7 @@ JAX's chain rule takes care of the post-processing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import jax
@@ -17,9 +17,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _kernels, _recording
-from ._gates import OBSERVABLES
-from ._observables import Hamiltonian, Observable
-from ._operation import is_concrete
+from ._observables import Observable, apply_observable, observable_diagonal, rotate_to_eigenbasis
+from ._sampling import Sampler
+from ._shots import Shots
 from ._wires import Wires, as_wires
 
 WireAxes = Mapping[Hashable, int]
@@ -27,49 +27,6 @@ WireAxes = Mapping[Hashable, int]
 # Diagonal terms of an expectation value are reduced together while their stacked diagonals hold at
 # most this many entries (XLA may materialize the stack once: 32 MiB in float64); above, one by one.
 _STACKED_DIAGONALS = 2**22
-
-
-def _apply_observable(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.Array:
-    """``O|state>``; a Hamiltonian with coefficients is applied as the sum of its terms."""
-    if isinstance(obs, Hamiltonian):
-        coeffs = jnp.asarray(obs.coeffs)
-        total = None
-        for c, term in zip(coeffs, obs.ops):
-            part = c.astype(state.dtype) * _apply_observable(state, term, axes)
-            total = part if total is None else total + part
-        return total
-    for factor in obs.factors():
-        state = _kernels.apply_operation(state, factor, [axes[w] for w in factor.wires])
-    return state
-
-
-def _diagonal(obs: Observable, axes: WireAxes, ndim: int) -> jax.Array | None:
-    """``O``'s diagonal broadcast against the state, or ``None`` when ``O`` is not diagonal."""
-    if isinstance(obs, Hamiltonian):
-        diags = [_diagonal(o, axes, ndim) for o in obs.ops]
-        if any(d is None for d in diags):
-            return None
-        return sum(c * d for c, d in zip(jnp.asarray(obs.coeffs), diags))  # type: ignore[operator]
-    total: Any = None
-    for f in obs.factors():
-        identity = (
-            f.permutation is not None
-            and f.phases is None
-            and tuple(f.permutation) == tuple(range(len(f.permutation)))
-        )
-        if identity:
-            continue
-        if not f.is_diagonal:
-            return None
-        d = _kernels._broadcast_to_axes(jnp.real(f.diagonal()), [axes[w] for w in f.wires], ndim)
-        total = d if total is None else total * d
-    return jnp.ones((1,) * ndim) if total is None else total
-
-
-def _rotate(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.Array:
-    for gate in obs.diagonalizing_gates():
-        state = _kernels.apply_operation(state, gate, [axes[w] for w in gate.wires])
-    return state
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -116,12 +73,14 @@ class MeasurementProcess:
 
     def split(self) -> tuple[MeasurementProcess, Any]:
         """``(self without Hamiltonian coefficients, the coefficients or None)``."""
-        if not isinstance(self.obs, Hamiltonian):
+        if self.obs is None:
             return self, None
-        bare = object.__new__(Hamiltonian)
-        object.__setattr__(bare, "coeffs", None)
-        object.__setattr__(bare, "ops", self.obs.ops)
-        return self._with_obs(bare), self.obs.coeffs
+        bare, coeffs = self.obs.split()
+        return (self, None) if coeffs is None else (self._with_obs(bare), coeffs)
+
+    def terms(self) -> tuple[Observable, ...]:
+        """The observables whose values make up the raw vector (see ``Observable.measured_terms``)."""
+        return self.obs.measured_terms()
 
     def _with_obs(self, obs: Any) -> MeasurementProcess:
         m = object.__new__(type(self))
@@ -148,123 +107,16 @@ class MeasurementProcess:
         raise NotImplementedError
 
 
-def _basis_labels(obs: Any, wires: Sequence[Hashable]) -> dict[Hashable, Any]:
-    """The measurement basis each wire needs: ``"Z"`` for the computational basis."""
-    if obs is None:
-        return {w: "Z" for w in wires}
-    labels: dict[Hashable, Any] = {}
-    for factor in obs.factors():
-        name = type(factor).__name__
-        if name in ("PauliZ", "BasisStateProjector"):
-            label: Any = "Z"
-        elif name in ("PauliX", "PauliY", "Hadamard", "Identity"):
-            label = name
-        else:
-            # A general matrix shares a basis only with the same matrix (compared when concrete).
-            mat = factor.matrix()
-            label = ("matrix", np.asarray(mat).tobytes()) if is_concrete(mat) else ("matrix", id(factor))
-        for w in factor.wires:
-            if name != "Identity":
-                labels[w] = label
-    return labels
-
-
-class Sampler:
-    """Draws computational-basis samples of the final state for the measurements of one circuit.
-
-    Measurement terms are grouped greedily into qubit-wise commuting groups (every wire measured in
-    one basis within a group). Each group rotates the state once and draws ONE set of full-register
-    samples that all its terms share, so their outcomes are correlated as on hardware; different
-    groups draw independently (as separate executions would), from keys folded from ``key``.
-    """
-
-    def __init__(
-        self,
-        state: jax.Array,
-        axes: WireAxes,
-        key: jax.Array,
-        shots: int,
-        units: Sequence[tuple[tuple[int, int], Any, Sequence[Hashable]]],
-    ) -> None:
-        self.state = state
-        self.axes = axes
-        self.key = key
-        self.shots = shots
-        self.wires = tuple(axes)
-        self.real = jnp.finfo(state.dtype).dtype
-        self._groups: list[dict[Hashable, Any]] = []
-        self._group_obs: list[list[Any]] = []
-        self._group_of: dict[tuple[int, int], int] = {}
-        for tag, obs, wires in units:
-            labels = _basis_labels(obs, wires)
-            for g, merged in enumerate(self._groups):
-                if all(merged.get(w, label) == label for w, label in labels.items()):
-                    merged.update(labels)
-                    break
-            else:
-                g = len(self._groups)
-                self._groups.append(dict(labels))
-                self._group_obs.append([])
-            if obs is not None:
-                self._group_obs[g].append(obs)
-            self._group_of[tag] = g
-        self._draws: dict[int, jax.Array] = {}
-
-    def _draw(self, g: int) -> jax.Array:
-        if g not in self._draws:
-            state = self.state
-            done: set[Any] = set()
-            for obs in self._group_obs[g]:
-                for factor in obs.factors():
-                    if tuple(factor.wires) in done:  # factors on shared wires agree, by grouping
-                        continue
-                    done.add(tuple(factor.wires))
-                    for gate in factor.diagonalizing_gates():
-                        state = _kernels.apply_operation(state, gate, [self.axes[w] for w in gate.wires])
-            probs = _kernels.marginal_probabilities(state, list(range(state.ndim)))
-            self._draws[g] = _kernels.sample_indices(probs, jax.random.fold_in(self.key, g), self.shots)
-        return self._draws[g]
-
-    def indices(self, obs: Any, wires: Sequence[Hashable], tag: tuple[int, int]) -> jax.Array:
-        """Sampled outcome indices over ``wires`` (in ``obs``'s eigenbasis) for the term ``tag``."""
-        full = self._draw(self._group_of[tag])
-        n = len(self.axes)
-        shifts = jnp.asarray([n - 1 - self.axes[w] for w in wires])
-        bits = (full[:, None] >> shifts) & 1
-        return bits @ (2 ** jnp.arange(len(wires) - 1, -1, -1))
-
-
-def sampling_units(
-    measurements: Sequence[MeasurementProcess], wires: Sequence[Hashable]
-) -> list[tuple[tuple[int, int], Any, Sequence[Hashable]]]:
-    """``((measurement, term), observable or None, wires)`` for every term each measurement samples."""
-    units: list[tuple[tuple[int, int], Any, Sequence[Hashable]]] = []
-    for i, m in enumerate(measurements):
-        if m.obs is None:
-            units.append(((i, 0), None, m.wires or tuple(wires)))
-        else:
-            units += [((i, j), o, o.wires) for j, o in enumerate(_term_ops(m.obs))]
-    return units
-
-
-def _term_ops(obs: Observable) -> tuple[Observable, ...]:
-    """The observables whose expectation values form the raw vector: a coefficient-free Hamiltonian
-    (see ``MeasurementProcess.split``) is measured term by term, anything else as one operator."""
-    if isinstance(obs, Hamiltonian) and obs.coeffs is None:
-        return obs.ops
-    return (obs,)
-
-
 class ExpectationMP(MeasurementProcess):
     """The expectation value ``<psi|O|psi>``; built by :func:`expval`."""
 
     def raw(self, state: jax.Array, axes: WireAxes) -> jax.Array:
         values: list[Any] = []
         diagonal: list[tuple[int, jax.Array]] = []
-        for o in _term_ops(self.obs):
-            diag = _diagonal(o, axes, state.ndim)
+        for o in self.terms():
+            diag = observable_diagonal(o, axes, state.ndim)
             if diag is None:
-                values.append(_kernels.expectation(state, _apply_observable(state, o, axes)))
+                values.append(_kernels.expectation(state, apply_observable(state, o, axes)))
             else:
                 diagonal.append((len(values), diag))
                 values.append(None)
@@ -286,8 +138,8 @@ class ExpectationMP(MeasurementProcess):
 
     def sampled(self, sampler: Sampler, index: int) -> jax.Array:
         means = []
-        for j, o in enumerate(_term_ops(self.obs)):
-            idx = sampler.indices(o, o.wires, (index, j))
+        for j, o in enumerate(self.terms()):
+            idx = sampler.indices(o.wires, (index, j))
             means.append(jnp.mean(jnp.asarray(o.eigvals(), sampler.real)[idx]))
         return jnp.stack(means)
 
@@ -302,20 +154,20 @@ class VarianceMP(MeasurementProcess):
     """The variance ``<O^2> - <O>^2``; built by :func:`var`."""
 
     def raw(self, state: jax.Array, axes: WireAxes) -> tuple[jax.Array, jax.Array]:
-        applied = [_apply_observable(state, o, axes) for o in _term_ops(self.obs)]
+        applied = [apply_observable(state, o, axes) for o in self.terms()]
         means = jnp.stack([_kernels.expectation(state, a) for a in applied])
         flat = jnp.stack([jnp.ravel(a) for a in applied])
         gram = jnp.real(jnp.conj(flat) @ flat.T)
         return means, gram
 
     def sampled(self, sampler: Sampler, index: int) -> tuple[jax.Array, jax.Array]:
-        terms = _term_ops(self.obs)
+        terms = self.terms()
         if len(terms) != 1:
             raise ValueError(
                 "var of a Hamiltonian cannot be estimated from shots (its terms need not commute); "
                 "measure the terms' expvals, or use shots=None."
             )
-        idx = sampler.indices(terms[0], terms[0].wires, (index, 0))
+        idx = sampler.indices(terms[0].wires, (index, 0))
         e = jnp.asarray(terms[0].eigvals(), sampler.real)[idx]
         return jnp.mean(e)[None], jnp.mean(e**2)[None, None]
 
@@ -335,13 +187,13 @@ class ProbabilityMP(MeasurementProcess):
 
     def raw(self, state: jax.Array, axes: WireAxes) -> jax.Array:
         if self.obs is not None:
-            state = _rotate(state, self.obs, axes)
+            state = rotate_to_eigenbasis(state, self.obs, axes)
         wires = self.measured_wires or tuple(axes)
         return _kernels.marginal_probabilities(state, [axes[w] for w in wires])
 
     def sampled(self, sampler: Sampler, index: int) -> jax.Array:
         wires = self.measured_wires or sampler.wires
-        idx = sampler.indices(self.obs, wires, (index, 0))
+        idx = sampler.indices(wires, (index, 0))
         return jnp.bincount(idx, length=2 ** len(wires)).astype(sampler.real) / sampler.shots
 
     def shape(self, num_wires: int) -> tuple[int, ...]:
@@ -358,7 +210,7 @@ class SampleMP(MeasurementProcess):
 
     def sampled(self, sampler: Sampler, index: int) -> jax.Array:
         wires = self.measured_wires or sampler.wires
-        idx = sampler.indices(self.obs, wires, (index, 0))
+        idx = sampler.indices(wires, (index, 0))
         if self.obs is not None:
             return jnp.asarray(self.obs.eigvals(), sampler.real)[idx]
         return (idx[:, None] >> jnp.arange(len(wires) - 1, -1, -1)) & 1
@@ -377,7 +229,7 @@ class CountsMP(MeasurementProcess):
 
     def sampled(self, sampler: Sampler, index: int) -> jax.Array:
         wires = self.measured_wires or sampler.wires
-        return jnp.bincount(sampler.indices(self.obs, wires, (index, 0)), length=2 ** len(wires))
+        return jnp.bincount(sampler.indices(wires, (index, 0)), length=2 ** len(wires))
 
     def postprocess(self, raw: jax.Array, coeffs: Any) -> dict[Any, jax.Array]:
         if self.obs is None:
@@ -421,39 +273,12 @@ class DensityMatrixMP(MeasurementProcess):
         return (2 ** len(self.wires),) * 2
 
 
-class _MeasurementFunction:
-    """A measurement constructor that also accepts the oldest PennyLane syntax ``expval.PauliZ(0)``."""
-
-    def __init__(self, fn: Callable[..., MeasurementProcess]) -> None:
-        self._fn = fn
-        self.__doc__ = fn.__doc__
-        self.__name__ = fn.__name__
-        self.__wrapped__ = fn
-
-    def __call__(self, *args: Any, **kwargs: Any) -> MeasurementProcess:
-        return self._fn(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Callable[..., MeasurementProcess]:
-        if name not in OBSERVABLES:
-            raise AttributeError(
-                f"{self.__name__}.{name}: unknown observable; available: {', '.join(OBSERVABLES)}."
-            )
-        cls = OBSERVABLES[name]
-        return lambda *a, **k: self._fn(cls(*a, **k))
-
-    def __repr__(self) -> str:
-        return f"<measurement {self.__name__}>"
-
-
 def _obs_arg(fn_name: str, op: Any) -> Observable:
     if not isinstance(op, Observable):
         raise TypeError(f"{fn_name}: 'op' must be an observable such as qml.PauliZ(0), got {op!r}.")
-    if not getattr(op, "is_observable", True):
-        raise TypeError(f"{fn_name}: {op!r} is a gate, not an observable.")
     return op
 
 
-@_MeasurementFunction
 def expval(op: Observable) -> ExpectationMP:
     """The expectation value of an observable.
 
@@ -465,7 +290,6 @@ def expval(op: Observable) -> ExpectationMP:
     return ExpectationMP(_obs_arg("expval", op))
 
 
-@_MeasurementFunction
 def var(op: Observable) -> VarianceMP:
     """The variance of an observable.
 
@@ -517,7 +341,7 @@ def density_matrix(wires: Any) -> DensityMatrixMP:
 
 def _diagonalizable(fn_name: str, op: Any) -> Observable:
     op = _obs_arg(fn_name, op)
-    if isinstance(op, Hamiltonian):
+    if op.terms()[0] is not None:
         raise ValueError(
             f"{fn_name}: a Hamiltonian's terms need not share an eigenbasis, so it cannot be sampled as one "
             "observable; sample its terms, or measure expval."
@@ -525,7 +349,6 @@ def _diagonalizable(fn_name: str, op: Any) -> Observable:
     return op
 
 
-@_MeasurementFunction
 def sample(op: Observable | None = None, wires: Any = None) -> SampleMP:
     """Samples of an observable's eigenvalues, or of the computational-basis bits of ``wires``.
 
@@ -543,7 +366,6 @@ def sample(op: Observable | None = None, wires: Any = None) -> SampleMP:
     return SampleMP(None, () if wires is None else as_wires(wires, "sample"))
 
 
-@_MeasurementFunction
 def counts(op: Observable | None = None, wires: Any = None) -> CountsMP:
     """Counts of each outcome: bitstrings of ``wires``, or an observable's eigenvalues.
 
@@ -560,3 +382,24 @@ def counts(op: Observable | None = None, wires: Any = None) -> CountsMP:
             raise ValueError("counts: pass either an observable or 'wires', not both.")
         return CountsMP(_diagonalizable("counts", op))
     return CountsMP(None, () if wires is None else as_wires(wires, "counts"))
+
+
+def postprocess(
+    measurements: Sequence[MeasurementProcess],
+    raws: Sequence[Any],
+    coeffs: Sequence[Any],
+    shots: Shots | None = None,
+) -> list[Any]:
+    """Measurement values from raw quantities; a shot vector stacks bins when their shapes agree."""
+    out = []
+    for m, r, c in zip(measurements, raws, coeffs, strict=True):
+        if shots is None or not shots.vector:
+            out.append(m.postprocess(r, c))
+            continue
+        values = [m.postprocess(rb, c) for rb in r]
+        shapes = {jnp.shape(v) for v in values if not isinstance(v, dict)}
+        if len(shapes) == 1 and not isinstance(values[0], dict):
+            out.append(jnp.stack(values))
+        else:
+            out.append(tuple(values))
+    return out

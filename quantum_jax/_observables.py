@@ -1,43 +1,89 @@
-"""Observables: the Hermitian operators measurements are taken of.
+"""Observables: the Hermitian operators measurements are taken of, and how they act on a state.
 
-The Pauli operators, Hadamard and Identity are gates as well (see ``_gates``); this module adds the
-arithmetic every observable shares, :class:`Tensor` products, :class:`Hamiltonian` sums,
-:class:`Hermitian` matrices and projectors.
+Every observable declares its physics as data, and measurement, sampling and variance rules read
+only that:
+
+* :meth:`Observable.eigvals` and :meth:`Observable.diagonalizing_gates`: gates rotating the
+  observable's eigenbasis onto the computational basis, and the eigenvalues in that order;
+* ``basis``: the name of the measurement basis it shares with other observables (``"Z"`` for
+  PauliZ and basis projectors, ``"I"`` for the identity, which fits any basis); ``None`` when its
+  basis is that of its own matrix (:meth:`Observable.basis_label`);
+* ``is_involutory``: whether it squares to the identity (``Var = 1 - <A>^2``).
+
+Single observables (the Paulis, Hadamard, Identity in ``_gates``; Hermitian matrices and projectors
+in ``_hermitian``) are operations too. This module adds :class:`Tensor` products and
+:class:`Hamiltonian` sums, with the arithmetic every observable shares.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _recording
-from ._operation import Operation, is_concrete
+from . import _kernels, _recording
+from ._operation import is_concrete
 from ._wires import Wires
+
+if TYPE_CHECKING:
+    from ._operation import Operation
+
+WireAxes = Mapping[Hashable, int]
 
 
 class Observable:
-    """Mixin giving observables ``@`` (tensor product), ``+``, ``-`` and scalar ``*``."""
+    """Mixin giving observables their data and ``@`` (tensor product), ``+``, ``-`` and scalar ``*``."""
 
     wires: Wires
+    basis: ClassVar[str | None] = None
+    is_involutory: ClassVar[bool] = False
 
     def factors(self) -> tuple[Operation, ...]:
         """The operations whose product (on disjoint wires) is this observable."""
         return (self,)  # type: ignore[return-value]
 
     def terms(self) -> tuple[Any, tuple[Observable, ...]]:
-        """``(coefficients, observables)``; coefficients are ``None`` for a single term."""
+        """``(coefficients, observables)``; the coefficients are ``None`` for anything but a sum."""
         return None, (self,)
+
+    def split(self) -> tuple[Observable, Any]:
+        """``(this observable without coefficients, the coefficients or None)``."""
+        return self, None
+
+    def measured_terms(self) -> tuple[Observable, ...]:
+        """The observables whose expectation values make up a measurement's raw vector.
+
+        A coefficient-free sum (see :meth:`split`) is measured term by term; anything else, a sum
+        with its coefficients included, is one operator.
+        """
+        coeffs, ops = self.terms()
+        return ops if coeffs is None else (self,)
+
+    def basis_label(self) -> Hashable:
+        """A label equal for observables measured in the same basis (per wire, for sampling)."""
+        if self.basis is not None:
+            return self.basis
+        mat = self.matrix()  # type: ignore[attr-defined]
+        # A general matrix shares a basis only with the same matrix (compared when concrete).
+        return ("matrix", np.asarray(mat).tobytes()) if is_concrete(mat) else ("matrix", id(self))
+
+    def eigvals(self) -> jax.Array:
+        """Eigenvalues, in the order the :meth:`diagonalizing_gates` leave them."""
+        raise NotImplementedError
+
+    def diagonalizing_gates(self) -> list[Operation]:
+        """Gates rotating this observable's eigenbasis onto the computational basis."""
+        raise NotImplementedError
 
     def __matmul__(self, other: Observable) -> Tensor | Hamiltonian:
         if not isinstance(other, Observable):
             return NotImplemented
-        if isinstance(self, Hamiltonian) or isinstance(other, Hamiltonian):
+        if self.terms()[0] is not None or other.terms()[0] is not None:
             # (sum_i a_i A_i) @ (sum_j b_j B_j) = sum_ij a_i b_j (A_i @ B_j), e.g. ``0.5 * Z0 @ Z1``
             left, right = _as_hamiltonian(self), _as_hamiltonian(other)
             coeffs = jnp.outer(jnp.asarray(left.coeffs), jnp.asarray(right.coeffs)).ravel()
@@ -47,14 +93,14 @@ class Observable:
     def __add__(self, other: Any) -> Hamiltonian:
         if not isinstance(other, Observable):
             return NotImplemented
-        return _as_hamiltonian(self)._combine(_as_hamiltonian(other), 1.0)
+        return _as_hamiltonian(self).combine(_as_hamiltonian(other), 1.0)
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Hamiltonian:
         if not isinstance(other, Observable):
             return NotImplemented
-        return _as_hamiltonian(self)._combine(_as_hamiltonian(other), -1.0)
+        return _as_hamiltonian(self).combine(_as_hamiltonian(other), -1.0)
 
     def __mul__(self, scalar: Any) -> Hamiltonian:
         if isinstance(scalar, Observable):
@@ -81,7 +127,7 @@ def _register(cls: type, children: str) -> type:
 
     def unflatten(_: None, kids: Sequence[Any]) -> Any:
         obj = object.__new__(cls)
-        for name, kid in zip(children.split(), kids):
+        for name, kid in zip(children.split(), kids, strict=True):
             object.__setattr__(obj, name, kid)
         return obj
 
@@ -102,9 +148,10 @@ class Tensor(Observable):
     obs: tuple[Operation, ...]
 
     def __init__(self, *obs: Observable) -> None:
+        """Multiply single observables (or tensor products of them) on disjoint wires."""
         flat: list[Operation] = []
         for o in obs:
-            if not isinstance(o, Observable) or isinstance(o, Hamiltonian):
+            if not isinstance(o, Observable) or o.terms()[0] is not None:
                 raise TypeError(
                     f"Tensor: factors must be single observables (PauliZ, Hermitian, ...), got {o!r}; "
                     "expand sums before taking tensor products."
@@ -120,16 +167,25 @@ class Tensor(Observable):
 
     @property
     def wires(self) -> Wires:  # type: ignore[override]
+        """The factors' wires, in order."""
         return tuple(w for o in self.obs for w in o.wires)
 
+    @property
+    def is_involutory(self) -> bool:  # type: ignore[override]
+        """A product of involutions on disjoint wires is one."""
+        return all(o.is_involutory for o in self.obs)  # type: ignore[attr-defined]
+
     def factors(self) -> tuple[Operation, ...]:
+        """The single observables of the product."""
         return self.obs
 
     def eigvals(self) -> jax.Array:
-        return reduce(lambda a, b: jnp.kron(a, b), [o.eigvals() for o in self.obs])
+        """The Kronecker product of the factors' eigenvalues."""
+        return reduce(jnp.kron, [o.eigvals() for o in self.obs])  # type: ignore[attr-defined]
 
     def diagonalizing_gates(self) -> list[Operation]:
-        return [g for o in self.obs for g in o.diagonalizing_gates()]
+        """The factors' diagonalizing gates (they act on disjoint wires)."""
+        return [g for o in self.obs for g in o.diagonalizing_gates()]  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return " @ ".join(repr(o) for o in self.obs)
@@ -160,9 +216,10 @@ class Hamiltonian(Observable):
     ops: tuple[Observable, ...]
 
     def __init__(self, coeffs: Any, observables: Sequence[Observable]) -> None:
+        """Check the terms and the coefficients (one real number per term)."""
         observables = tuple(observables)
         for o in observables:
-            if not isinstance(o, Observable) or isinstance(o, Hamiltonian):
+            if not isinstance(o, Observable) or o.terms()[0] is not None:
                 raise TypeError(
                     f"Hamiltonian: 'observables' must hold single or tensor-product observables, got {o!r}."
                 )
@@ -180,24 +237,37 @@ class Hamiltonian(Observable):
 
     @property
     def wires(self) -> Wires:  # type: ignore[override]
+        """Every wire a term acts on, in order of first appearance."""
         return tuple(dict.fromkeys(w for o in self.ops for w in o.wires))
 
     def terms(self) -> tuple[Any, tuple[Observable, ...]]:
+        """``(coeffs, ops)``; ``coeffs`` is ``None`` after :meth:`split`."""
         return self.coeffs, self.ops
 
+    def split(self) -> tuple[Observable, Any]:
+        """``(the terms as a coefficient-free sum, the coefficients)``."""
+        bare = object.__new__(Hamiltonian)
+        object.__setattr__(bare, "coeffs", None)
+        object.__setattr__(bare, "ops", self.ops)
+        return bare, self.coeffs
+
     def factors(self) -> tuple[Operation, ...]:
+        """A sum has no factors."""
         raise TypeError("a Hamiltonian is a sum, not a product; use terms()")
 
-    def _combine(self, other: Hamiltonian, sign: float) -> Hamiltonian:
+    def combine(self, other: Hamiltonian, sign: float) -> Hamiltonian:
+        """``self + sign * other``."""
         coeffs = jnp.concatenate([jnp.asarray(self.coeffs), sign * jnp.asarray(other.coeffs)])
         return Hamiltonian(coeffs, self.ops + other.ops)
 
     def eigvals(self) -> jax.Array:
+        """A sum's terms share no eigenbasis in general: measure expval or var instead."""
         raise TypeError(
             "Hamiltonian has no shared eigenbasis across its terms; measure expval or var instead."
         )
 
     def diagonalizing_gates(self) -> list[Operation]:
+        """See :meth:`eigvals`."""
         return self.eigvals()  # type: ignore[return-value]
 
     def __repr__(self) -> str:
@@ -205,135 +275,45 @@ class Hamiltonian(Observable):
             cs = [f"{float(c):.4g}" for c in np.asarray(self.coeffs)]
         else:
             cs = ["<traced>"] * len(self.ops)
-        return "Hamiltonian(" + " + ".join(f"{c} * {o!r}" for c, o in zip(cs, self.ops)) + ")"
+        return "Hamiltonian(" + " + ".join(f"{c} * {o!r}" for c, o in zip(cs, self.ops, strict=True)) + ")"
 
 
 _register(Hamiltonian, "coeffs ops")
 
 
-def _check_hermitian(name: str, arg: str, mat: Any) -> None:
-    if not is_concrete(mat):
-        return
-    m = np.asarray(mat)
-    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] & (m.shape[0] - 1):
-        raise ValueError(f"{name}: '{arg}' must be a square 2^k x 2^k matrix, got shape {m.shape}.")
-    if not np.allclose(m, m.conj().T, atol=1e-8):
-        raise ValueError(
-            f"{name}: '{arg}' is not Hermitian (max |A - A^dagger| = {np.abs(m - m.conj().T).max():.3g}); "
-            "an observable must equal its conjugate transpose."
-        )
+# --- how observables act on a state ------------------------------------------------------------
+def apply_observable(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.Array:
+    """``O|state>``; a sum with coefficients is applied as the weighted sum of its terms."""
+    coeffs, ops = obs.terms()
+    if coeffs is not None:
+        parts = [c.astype(state.dtype) * apply_observable(state, o, axes) for c, o in zip(coeffs, ops)]
+        return reduce(jnp.add, parts)
+    for factor in obs.factors():
+        state = _kernels.apply_operation(state, factor, [axes[w] for w in factor.wires])
+    return state
 
 
-class Hermitian(Operation, Observable):
-    """An observable given by a Hermitian matrix on ``wires``.
-
-    Args:
-        A: a ``(2^k, 2^k)`` Hermitian matrix.
-        wires: the ``k`` wires it acts on.
-
-    Example:
-        >>> import quantum_jax as qml
-        >>> qml.Hermitian([[1.0, 0.0], [0.0, -1.0]], wires=0).wires
-        (0,)
-    """
-
-    num_params = 1
-    frequencies = (None,)
-    is_observable = True
-
-    def __init__(self, A: Any, wires: Any = None, id: str | None = None) -> None:
-        _check_hermitian("Hermitian", "A", A)
-        with _recording.paused():
-            self._init((jnp.asarray(A),), wires, ())
-        dim = self.params[0].shape[0]
-        if dim != 2 ** len(self.wires):
-            raise ValueError(
-                f"Hermitian: 'A' is {dim}x{dim} but wires={self.wires} need a "
-                f"{2 ** len(self.wires)}x{2 ** len(self.wires)} matrix."
-            )
-
-    def matrix(self) -> jax.Array:
-        return self.params[0]
-
-    def eigvals(self) -> jax.Array:
-        return jnp.linalg.eigvalsh(self.params[0])
-
-    def diagonalizing_gates(self) -> list[Operation]:
-        from ._gates import QubitUnitary
-
-        _, vecs = jnp.linalg.eigh(self.params[0])
-        with _recording.paused():
-            return [QubitUnitary(jnp.conj(vecs).T, wires=self.wires, unitary_check=False)]
+def observable_diagonal(obs: Observable, axes: WireAxes, ndim: int) -> jax.Array | None:
+    """``O``'s diagonal broadcast against a state of ``ndim`` axes, or ``None`` when ``O`` is not diagonal."""
+    coeffs, ops = obs.terms()
+    if coeffs is not None:
+        diags = [observable_diagonal(o, axes, ndim) for o in ops]
+        if any(d is None for d in diags):
+            return None
+        return reduce(jnp.add, [c * d for c, d in zip(jnp.asarray(coeffs), diags)])
+    total: Any = None
+    for f in obs.factors():
+        if f.is_identity:
+            continue
+        if not f.is_diagonal:
+            return None
+        d = _kernels.broadcast_to_axes(jnp.real(f.diagonal()), [axes[w] for w in f.wires], ndim)
+        total = d if total is None else total * d
+    return jnp.ones((1,) * ndim) if total is None else total
 
 
-class BasisStateProjector(Operation, Observable):
-    """The projector ``|b><b|`` onto a computational basis state ``b`` (a tuple of 0/1) of ``wires``."""
-
-    num_params = 1
-    frequencies = (None,)
-    is_diagonal = True
-    is_observable = True
-
-    def __init__(self, state: Any, wires: Any = None, id: str | None = None) -> None:
-        with _recording.paused():
-            self._init((jnp.asarray(state),), wires, ())
-
-    def diagonal(self) -> jax.Array:
-        bits = jnp.asarray(self.params[0])
-        k = len(self.wires)
-        index = jnp.sum(bits * (2 ** jnp.arange(k - 1, -1, -1)))
-        return (jnp.arange(2**k) == index).astype(float)
-
-    def eigvals(self) -> jax.Array:
-        return self.diagonal()
-
-    def diagonalizing_gates(self) -> list[Operation]:
-        return []
-
-
-class StateVectorProjector(Operation, Observable):
-    """The projector ``|v><v|`` onto a normalized state vector ``v`` of ``wires``."""
-
-    num_params = 1
-    frequencies = (None,)
-    is_observable = True
-
-    def __init__(self, state: Any, wires: Any = None, id: str | None = None) -> None:
-        with _recording.paused():
-            self._init((jnp.asarray(state),), wires, ())
-
-    def matrix(self) -> jax.Array:
-        v = jnp.asarray(self.params[0])
-        return jnp.outer(v, jnp.conj(v))
-
-    def eigvals(self) -> jax.Array:
-        return jnp.linalg.eigvalsh(self.matrix())
-
-    def diagonalizing_gates(self) -> list[Operation]:
-        return Hermitian(self.matrix(), wires=self.wires).diagonalizing_gates()
-
-
-def Projector(state: Any, wires: Any) -> Operation:
-    """The projector onto ``state`` on ``wires``.
-
-    ``state`` is either a basis state (``len(wires)`` bits) or a state vector (``2**len(wires)``
-    amplitudes); the length decides which.
-
-    Example:
-        >>> import quantum_jax as qml
-        >>> type(qml.Projector([0, 1], wires=[0, 1])).__name__
-        'BasisStateProjector'
-    """
-    n = len(np.atleast_1d(np.asarray(wires))) if not isinstance(wires, str) else 1
-    size = np.shape(state)[0] if np.ndim(state) else 1
-    if size == n and size != 2**n or (n == 1 and size == 1):
-        if is_concrete(state) and not np.isin(np.asarray(state), [0, 1]).all():
-            raise ValueError(f"Projector: basis 'state' must hold only 0 and 1, got {state}.")
-        return BasisStateProjector(state, wires=wires)
-    if size == 2**n:
-        if is_concrete(state) and not np.isclose(np.linalg.norm(np.asarray(state)), 1.0):
-            raise ValueError("Projector: state vector 'state' must have norm 1.")
-        return StateVectorProjector(state, wires=wires)
-    raise ValueError(
-        f"Projector: 'state' has {size} entries but wires={wires} need {n} bits or {2**n} amplitudes."
-    )
+def rotate_to_eigenbasis(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.Array:
+    """The state with ``obs``'s diagonalizing gates applied (its eigenbasis made computational)."""
+    for gate in obs.diagonalizing_gates():
+        state = _kernels.apply_operation(state, gate, [axes[w] for w in gate.wires])
+    return state

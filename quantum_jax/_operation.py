@@ -63,11 +63,50 @@ class Operation:
     phases: ClassVar[tuple[complex, ...] | None] = None
     is_diagonal: ClassVar[bool] = False
     is_state_preparation: ClassVar[bool] = False
-    # Observable data, for the gates that are also observables (Paulis, Hadamard, Identity).
-    is_observable: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    # A constant diagonal or matrix declared with the class (see ``__init_subclass__``).
+    constant: ClassVar[np.ndarray | None] = None
+
+    def __init_subclass__(
+        cls,
+        *,
+        wires: int | None = None,
+        params: int | None = None,
+        frequencies: tuple[tuple[float, ...] | None, ...] | None = None,
+        permutation: tuple[int, ...] | None = None,
+        phases: tuple[complex, ...] | None = None,
+        diagonal: Sequence[complex] | None = None,
+        matrix: Sequence[Sequence[complex]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Declare a gate's data with its class: ``class CZ(Operation, wires=2, diagonal=(1, 1, 1, -1))``.
+
+        Args:
+            wires: the number of wires it acts on (``num_wires``).
+            params: the number of numeric parameters (``num_params``).
+            frequencies: per parameter, its generator's frequencies (``None``: no shift rule).
+            permutation: ``new[j] = phases[j] * old[permutation[j]]`` on its wires.
+            phases: see ``permutation``.
+            diagonal: a constant diagonal.
+            matrix: a constant matrix.
+            **kwargs: passed on to ``object.__init_subclass__``.
+        """
         super().__init_subclass__(**kwargs)
+        declared = {
+            "num_wires": wires,
+            "num_params": params,
+            "frequencies": frequencies,
+            "permutation": permutation,
+            "phases": phases,
+        }
+        for name, value in declared.items():
+            if value is not None:
+                setattr(cls, name, value)
+        constant = diagonal if diagonal is not None else matrix
+        if constant is not None:
+            values = np.asarray(constant)
+            cls.constant = values.astype(complex if np.iscomplexobj(values) else float)
+            cls.is_diagonal = diagonal is not None
         _register(cls)
 
     def __init__(self, *params: Any, wires: Any = None, id: str | None = None) -> None:
@@ -102,6 +141,8 @@ class Operation:
     # --- how it acts -------------------------------------------------------------------------
     def matrix(self) -> jax.Array:
         """The ``(2^k, 2^k)`` matrix on ``self.wires`` (wire order as given)."""
+        if self.constant is not None and not self.is_diagonal:
+            return jnp.asarray(self.constant)
         if self.is_diagonal:
             return jnp.diag(self.diagonal())
         if self.permutation is not None:
@@ -114,16 +155,15 @@ class Operation:
 
     def diagonal(self) -> jax.Array:
         """The diagonal of a diagonal operator (``is_diagonal`` is True)."""
+        if self.constant is not None and self.is_diagonal:
+            return jnp.asarray(self.constant)
         raise NotImplementedError(f"{type(self).__name__} is not diagonal")
 
-    # --- observable data (overridden by the gates that are observables) ---------------------
-    def eigvals(self) -> jax.Array:
-        """Eigenvalues in the order matching :meth:`diagonalizing_gates`."""
-        raise TypeError(f"{type(self).__name__} is not an observable")
-
-    def diagonalizing_gates(self) -> list[Operation]:
-        """Gates that rotate this observable's eigenbasis onto the computational basis."""
-        raise TypeError(f"{type(self).__name__} is not an observable")
+    @property
+    def is_identity(self) -> bool:
+        """Whether it acts as the identity (a trivial permutation without phases)."""
+        perm = self.permutation
+        return perm is not None and self.phases is None and tuple(perm) == tuple(range(len(perm)))
 
     # --- convenience -------------------------------------------------------------------------
     @property

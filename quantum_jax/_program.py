@@ -28,8 +28,13 @@ import bisect
 import dataclasses
 import functools
 from collections.abc import Hashable, Sequence
-from typing import Any
+from functools import reduce
+from typing import Any, ClassVar
 
+import jax
+import jax.numpy as jnp
+
+from . import _kernels
 from ._operation import Operation
 
 # One-wire runs on neighbouring axes are applied together as one dense block of this many wires:
@@ -38,16 +43,60 @@ from ._operation import Operation
 BLOCK_WIRES = 2
 
 
+class Step:
+    """A pass over the state; each kind knows how to apply and undo itself.
+
+    ``ops`` are the indices of the gates it applies; ``runs`` (blocks of one-wire runs only) their
+    runs per wire. A ``differentiable`` step carries gate data (a matrix or a diagonal) whose
+    derivative the adjoint sweep reads through :meth:`derivative`; the others only move amplitudes.
+    """
+
+    ops: tuple[int, ...]
+    before: tuple[Hashable, ...]
+    after: tuple[Hashable, ...]
+    runs: tuple[tuple[int, ...], ...] | None = None
+    differentiable: ClassVar[bool] = False
+
+    def collect(self, data: Sequence[Any]) -> jax.Array | None:
+        """This step's data from its gates' data (``None``: none, or built with its block's batch)."""
+        return None
+
+    def apply(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """The state after this step, laid out in ``after``."""
+        raise NotImplementedError
+
+    def undo(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """The inverse of :meth:`apply`, restoring the layout ``before`` too."""
+        raise NotImplementedError
+
+    def derivative(self, data: jax.Array, tangent: jax.Array, stacked: jax.Array) -> jax.Array:
+        """``2 Re <lambda_k| dU |psi>`` for every ``lambda_k`` (see ``_adjoint``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no parameters")
+
+    def renumbered(self, new: dict[int, int]) -> Step:
+        """This step with its op indices mapped through ``new``."""
+        return dataclasses.replace(self, ops=tuple(new[i] for i in self.ops))  # type: ignore[type-var]
+
+
 @dataclasses.dataclass(frozen=True)
-class Reorder:
+class Reorder(Step):
     """Transpose the state from axis order ``before`` to ``after``."""
 
     before: tuple[Hashable, ...]
     after: tuple[Hashable, ...]
+    ops: tuple[int, ...] = ()
+
+    def apply(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """Move the axes."""
+        return _kernels.transpose(state, self.before, self.after)
+
+    def undo(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """Move the axes back."""
+        return _kernels.transpose(state, self.after, self.before)
 
 
 @dataclasses.dataclass(frozen=True)
-class Front:
+class Front(Step):
     """A dense block on the leading axes: one multi-wire gate, or runs of one-wire gates on
     neighbouring axes (``runs[t]`` the gates on ``wires[t]``, in order; the block is the Kronecker
     product of the runs' products).
@@ -61,23 +110,73 @@ class Front:
     before: tuple[Hashable, ...]
     after: tuple[Hashable, ...]
     runs: tuple[tuple[int, ...], ...] | None = None
+    differentiable: ClassVar[bool] = True
+
+    def collect(self, data: Sequence[Any]) -> jax.Array | None:
+        """A single gate's matrix; a block of runs is built with the others (``step_data``)."""
+        return data[self.ops[0]] if self.runs is None else None
+
+    def apply(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """The block on the leading axes, which come out trailing."""
+        return _kernels.apply_front(state, data, len(self.wires))
+
+    def undo(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """The block's adjoint on the trailing axes, which come out leading."""
+        return _kernels.apply_back(state, jnp.conj(data).T, len(self.wires))
+
+    def derivative(self, data: jax.Array, tangent: jax.Array, stacked: jax.Array) -> jax.Array:
+        """Through the transition matrix ``T = Tr_rest |psi><lambda|`` of the block's wires: one
+        read of the states, whatever the block's parameters."""
+        d = 2 ** len(self.wires)
+        flat = jnp.reshape(stacked, (stacked.shape[0], d, -1))
+        transition = jnp.einsum("jr,kir->kji", flat[0], jnp.conj(flat[1:]))
+        generator = _kernels.small_matmul(jnp.conj(data).T, tangent)
+        return 2 * jnp.real(jnp.einsum("ij,kji->k", generator, transition))
+
+    def renumbered(self, new: dict[int, int]) -> Step:
+        """Op indices (and runs) mapped through ``new``."""
+        runs = None if self.runs is None else tuple(tuple(new[i] for i in r) for r in self.runs)
+        return dataclasses.replace(self, ops=tuple(new[i] for i in self.ops), runs=runs)
 
 
 @dataclasses.dataclass(frozen=True)
-class Diagonal:
+class Diagonal(Step):
     """The product of the diagonal ``ops`` on ``wires``, multiplied in place (order unchanged)."""
 
     wires: tuple[Hashable, ...]
     ops: tuple[int, ...]
     before: tuple[Hashable, ...]
+    differentiable: ClassVar[bool] = True
 
     @property
-    def after(self) -> tuple[Hashable, ...]:
+    def after(self) -> tuple[Hashable, ...]:  # type: ignore[override]
+        """The layout is unchanged."""
         return self.before
+
+    def _axes(self) -> list[int]:
+        return [self.before.index(w) for w in self.wires]
+
+    def collect(self, data: Sequence[Any]) -> jax.Array | None:
+        """The product of the gates' diagonals."""
+        return reduce(jnp.multiply, [data[i] for i in self.ops])
+
+    def apply(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """Multiply in place."""
+        return _kernels.apply_diagonal(state, data, self._axes())
+
+    def undo(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """Multiply by the conjugate."""
+        return _kernels.apply_diagonal(state, jnp.conj(data), self._axes())
+
+    def derivative(self, data: jax.Array, tangent: jax.Array, stacked: jax.Array) -> jax.Array:
+        """``2 Re sum conj(lambda) conj(d) dd psi`` over the amplitudes."""
+        factor = _kernels.broadcast_to_axes(jnp.conj(data) * tangent, self._axes(), stacked.ndim - 1)
+        overlap = stacked[0] * jnp.conj(stacked[1:]) * factor
+        return 2 * jnp.real(jnp.sum(jnp.reshape(overlap, (overlap.shape[0], -1)), axis=1))
 
 
 @dataclasses.dataclass(frozen=True)
-class Monomial:
+class Monomial(Step):
     """Permutation gates ``ops`` (applied in order) as one gather from order ``before`` to ``after``.
 
     ``tables`` holds, per op, its wires, its permutation and its phases (``None`` for none).
@@ -87,6 +186,15 @@ class Monomial:
     tables: tuple[tuple[tuple[Hashable, ...], tuple[int, ...], tuple[complex, ...] | None], ...]
     before: tuple[Hashable, ...]
     after: tuple[Hashable, ...]
+
+    def apply(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """One gather, with the phases."""
+        source, phase = _kernels.monomial_source(self.tables, self.before, self.after)
+        return _kernels.apply_monomial(state, source, phase)
+
+    def undo(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
+        """The inverse gather."""
+        return self.inverse().apply(None, state)
 
     def inverse(self) -> Monomial:
         """The gather undoing this one (from ``after`` back to ``before``)."""
@@ -102,9 +210,6 @@ class Monomial:
             )
             tables.append((wires, tuple(inv), inv_phases))
         return Monomial(tuple(reversed(self.ops)), tuple(tables), self.after, self.before)
-
-
-Step = Reorder | Front | Diagonal | Monomial
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,10 +246,6 @@ def _kind(op: Operation) -> str:
     return "diag" if op.is_diagonal else "dense"
 
 
-def _is_identity(op: Operation) -> bool:
-    return op.phases is None and tuple(op.permutation) == tuple(range(len(op.permutation)))
-
-
 def _items(ops: Sequence[Operation]) -> list[tuple[str, tuple[Hashable, ...], tuple[int, ...]]]:
     """Gates in application order as ``(kind, wires, op indices)``, one-wire runs merged."""
     items: list[tuple[str, tuple[Hashable, ...], tuple[int, ...]]] = []
@@ -161,7 +262,7 @@ def _items(ops: Sequence[Operation]) -> list[tuple[str, tuple[Hashable, ...], tu
             items.append(("dense", (w,), tuple(run)))
 
     for i, op in enumerate(ops):
-        if op.permutation is not None and _is_identity(op):
+        if op.is_identity:
             continue
         if len(op.wires) == 1:
             pending.setdefault(op.wires[0], []).append(i)
@@ -255,21 +356,11 @@ MIN_REPEATS = 3
 PAIR_SCAN_WIRES = 12
 
 
-def _renumbered(step: Step, new: dict[int, int]) -> Step:
-    """``step`` with its op indices mapped through ``new``."""
-    if isinstance(step, Reorder):
-        return step
-    changes: dict[str, Any] = {"ops": tuple(new[i] for i in step.ops)}
-    if isinstance(step, Front) and step.runs is not None:
-        changes["runs"] = tuple(tuple(new[i] for i in r) for r in step.runs)
-    return dataclasses.replace(step, **changes)
-
-
 def _local(steps: Sequence[Step]) -> tuple[tuple[int, ...], tuple[Step, ...]]:
     """The ops ``steps`` use (sorted) and the steps with those ops numbered ``0, 1, ...``."""
-    used = tuple(sorted({i for s in steps if not isinstance(s, Reorder) for i in s.ops}))
+    used = tuple(sorted({i for s in steps for i in s.ops}))
     new = {i: k for k, i in enumerate(used)}
-    return used, tuple(_renumbered(s, new) for s in steps)
+    return used, tuple(s.renumbered(new) for s in steps)
 
 
 def _body(steps: Sequence[Step], wires: tuple[Hashable, ...], dense: Sequence[bool]) -> Segment:
@@ -368,7 +459,7 @@ def _product_prefix(steps: Sequence[Step]) -> int:
     seen: set[Hashable] = set()
     count = 1 if steps and isinstance(steps[0], Reorder) else 0
     for step in steps[count:]:
-        if not (isinstance(step, Front) and step.runs is not None) or seen & set(step.wires):
+        if step.runs is None or seen & set(step.wires):
             break
         seen.update(step.wires)
         count += 1

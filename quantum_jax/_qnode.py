@@ -11,12 +11,11 @@ import numpy as np
 
 from . import _recording
 from ._device import Device
-from ._execute import check_interface, resolve_method, run_raw, sampling_key, split_for
+from ._execute import check_interface, resolve_method, run_tapes, sampling_key
 from ._measurements import MeasurementProcess
 from ._methods import Backprop
 from ._operation import Operation, is_concrete
 from ._shots import as_shots
-from ._simulator import postprocess
 from ._tape import Tape
 
 _DIFF_METHODS = (
@@ -145,9 +144,7 @@ class QNode:
             method = resolve_method("best", self.gradient_kwargs, "best", shot_spec)
         max_diff = None if isinstance(method, Backprop) or method is None else self.max_diff
         key = sampling_key(self.device, shot_spec, key, "QNode")
-        bare, coeffs = split_for(tape, method, shot_spec)
-        (raw,) = run_raw([bare], self.device.wires, method, max_diff, self.cache, shots=shot_spec, key=key)
-        values = postprocess(tape, raw, coeffs, shot_spec)
+        (values,) = run_tapes([tape], self.device, method, max_diff, shot_spec, key, self.cache)
         result: Any = values[0] if self._single else tuple(values)
         if _wants_numpy(self.interface, args, kwargs):
             result = to_numpy_if_concrete(result)
@@ -158,16 +155,15 @@ class QNode:
         return f"<QNode: device={dev.name!r}, wires={dev.num_wires}, diff_method={self.diff_method!r}>"
 
 
-def qnode(
-    device: Device,
-    interface: str | None = "auto",
-    diff_method: Any = "best",
-    max_diff: int | None = None,
-    mode: str = "best",
-    cache: bool = True,
-    **gradient_kwargs: Any,
-) -> Callable[[Callable[..., Any]], QNode]:
+def qnode(device: Device, **options: Any) -> Callable[[Callable[..., Any]], QNode]:
     """Decorator turning a quantum function into a :class:`QNode` on ``device``.
+
+    Args:
+        device: the device to run on.
+        **options: the options of :class:`QNode` (``interface``, ``diff_method``, ``max_diff``, ...).
+
+    Returns:
+        A decorator: ``qnode(dev, ...)(func)`` is ``QNode(func, dev, ...)``.
 
     Example:
         >>> import jax
@@ -181,8 +177,4 @@ def qnode(
         >>> round(float(jax.grad(bell)(0.3)), 6)
         0.0
     """
-
-    def decorator(func: Callable[..., Any]) -> QNode:
-        return QNode(func, device, interface, diff_method, max_diff, mode, cache, **gradient_kwargs)
-
-    return decorator
+    return functools.partial(QNode, device=device, **options)  # type: ignore[return-value]

@@ -14,10 +14,11 @@ import jax
 import jax.numpy as jnp
 
 from . import _kernels
-from ._device import check_memory
-from ._measurements import Sampler, sampling_units
+from ._measurements import postprocess
+from ._memory import check_memory
 from ._operation import Operation
-from ._program import Diagonal, Front, Monomial, Program, Segment, Step, compile_program
+from ._program import Program, Segment, compile_program
+from ._sampling import Sampler, sampling_units
 from ._shots import Shots
 from ._tape import Tape
 from ._wires import Wires
@@ -151,56 +152,29 @@ def _kron(blocks: list[list[jax.Array]]) -> list[jax.Array]:
 
 
 def step_data(program: Program, ops: Sequence[Operation], dtype: Any) -> list[jax.Array | None]:
-    """Each step's matrix (``Front``) or diagonal (``Diagonal``); ``None`` for the others."""
+    """Each step's data: a ``Front``'s matrix, a ``Diagonal``'s diagonal, ``None`` for the others.
+
+    The blocks of one-wire runs are built together: every run's product in one batch, then every
+    block's Kronecker product in one batch per width.
+    """
     data = gate_data(ops, dtype, program.dense)
-    out: list[jax.Array | None] = [None] * len(program.steps)
-    runs: list[tuple[int, ...]] = []
-    blocks: list[tuple[int, list[int]]] = []
-    for s, step in enumerate(program.steps):
-        if isinstance(step, Front):
-            if step.runs is None:
-                out[s] = data[step.ops[0]]
-                continue
-            blocks.append((s, list(range(len(runs), len(runs) + len(step.runs)))))
-            runs.extend(step.runs)
-        elif isinstance(step, Diagonal):
-            d = data[step.ops[0]]
-            for i in step.ops[1:]:
-                d = d * data[i]
-            out[s] = d
-    if runs:
-        products = [data[r[0]] if len(r) == 1 else None for r in runs]
-        longer = [k for k, r in enumerate(runs) if len(r) > 1]
-        if longer:
-            for k, p in zip(longer, _run_products([runs[k] for k in longer], data, dtype)):
-                products[k] = p
-        kron = _kron([[products[k] for k in ks] for _, ks in blocks])
-        for (s, _), m in zip(blocks, kron):
-            out[s] = m
+    out = [step.collect(data) for step in program.steps]
+    blocks = [(s, step.runs) for s, step in enumerate(program.steps) if step.runs is not None]
+    runs = [r for _, block in blocks for r in block]
+    if not runs:
+        return out
+    products = [data[r[0]] if len(r) == 1 else None for r in runs]
+    longer = [k for k, r in enumerate(runs) if len(r) > 1]
+    if longer:
+        for k, p in zip(longer, _run_products([runs[k] for k in longer], data, dtype), strict=True):
+            products[k] = p
+    factors, start = [], 0
+    for _, block in blocks:
+        factors.append(products[start : start + len(block)])
+        start += len(block)
+    for (s, _), matrix in zip(blocks, _kron(factors), strict=True):
+        out[s] = matrix
     return out
-
-
-def apply_step(step: Step, data: jax.Array | None, state: jax.Array) -> jax.Array:
-    """One step of a program (see :mod:`quantum_jax._program`)."""
-    if isinstance(step, Front):
-        return _kernels.apply_front(state, data, len(step.wires))
-    if isinstance(step, Diagonal):
-        return _kernels.apply_diagonal(state, data, [step.before.index(w) for w in step.wires])
-    if isinstance(step, Monomial):
-        source, phase = _kernels.monomial_source(step.tables, step.before, step.after)
-        return _kernels.apply_monomial(state, source, phase)
-    return _kernels.transpose(state, step.before, step.after)
-
-
-def undo_step(step: Step, data: jax.Array | None, state: jax.Array) -> jax.Array:
-    """The inverse of :func:`apply_step`, restoring the axis order too."""
-    if isinstance(step, Front):
-        return _kernels.apply_back(state, jnp.conj(data).T, len(step.wires))
-    if isinstance(step, Diagonal):
-        return _kernels.apply_diagonal(state, jnp.conj(data), [step.before.index(w) for w in step.wires])
-    if isinstance(step, Monomial):
-        return apply_step(step.inverse(), None, state)
-    return _kernels.transpose(state, step.after, step.before)
 
 
 def prepare(tape: Tape, wires: Sequence[Hashable]) -> tuple[jax.Array, list[Operation], Program]:
@@ -213,8 +187,8 @@ def prepare(tape: Tape, wires: Sequence[Hashable]) -> tuple[jax.Array, list[Oper
 
 
 def _run_body(body: Program, ops: Sequence[Operation], state: jax.Array) -> jax.Array:
-    for step, data in zip(body.steps, step_data(body, ops, state.dtype)):
-        state = apply_step(step, data, state)
+    for step, data in zip(body.steps, step_data(body, ops, state.dtype), strict=True):
+        state = step.apply(data, state)
     return state
 
 
@@ -253,8 +227,8 @@ def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -
         return step_data(segment.body, rep, state.dtype)
 
     def body(state: jax.Array, data: list[jax.Array | None]) -> tuple[jax.Array, None]:
-        for step, d in zip(segment.body.steps, data):
-            state = apply_step(step, d, state)
+        for step, d in zip(segment.body.steps, data, strict=True):
+            state = step.apply(d, state)
         return state, None
 
     # The gates' data for every repetition at once (its small kernels run once, not per layer); the
@@ -269,7 +243,7 @@ def _product_state(segment: Segment, ops: Sequence[Operation], dtype: Any) -> ja
     body = segment.body
     data = step_data(body, [ops[i] for i in segment.reps[0]], dtype)
     order = body.steps[-1].after
-    blocks = [(step, d) for step, d in zip(body.steps, data) if isinstance(step, Front)]
+    blocks = [(step, d) for step, d in zip(body.steps, data, strict=True) if step.runs is not None]
     idle = len(order) - sum(len(step.wires) for step, _ in blocks)
     state = jnp.zeros(2**idle, dtype).at[0].set(1)
     for _, d in blocks:
@@ -314,24 +288,6 @@ def simulate_raw(
     return tuple(tuple(b[i] for b in per_bin) for i in range(len(tape.measurements)))
 
 
-def postprocess(
-    tape: Tape, raws: Sequence[Any], coeffs: Sequence[Any], shots: Shots | None = None
-) -> list[Any]:
-    """Measurement values from raw quantities; a shot vector stacks bins when their shapes agree."""
-    out = []
-    for m, r, c in zip(tape.measurements, raws, coeffs):
-        if shots is not None and shots.vector:
-            values = [m.postprocess(rb, c) for rb in r]
-            shapes = {jnp.shape(v) for v in values if not isinstance(v, dict)}
-            if len(shapes) == 1 and not isinstance(values[0], dict):
-                out.append(jnp.stack(values))
-            else:
-                out.append(tuple(values))
-        else:
-            out.append(m.postprocess(r, c))
-    return out
-
-
 def simulate(tape: Tape, wires: Sequence[Hashable] | None = None) -> tuple[jax.Array, ...]:
     """Run ``tape`` and return one array per measurement.
 
@@ -350,4 +306,4 @@ def simulate(tape: Tape, wires: Sequence[Hashable] | None = None) -> tuple[jax.A
         1.0
     """
     bare, coeffs = tape.split()
-    return tuple(postprocess(tape, simulate_raw(bare, wires), coeffs))
+    return tuple(postprocess(tape.measurements, simulate_raw(bare, wires), coeffs))

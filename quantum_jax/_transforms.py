@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _recording
-from ._gates import Hadamard, Identity, PauliX, PauliY, PauliZ
+from ._hermitian import Hermitian
 from ._measurements import ExpectationMP, ProbabilityMP, VarianceMP
 from ._methods import (
     FiniteDiff,
@@ -26,7 +26,6 @@ from ._methods import (
     leaf_recipes,
     method_from_kwargs,
 )
-from ._observables import Hamiltonian, Hermitian, Tensor
 from ._shift_rules import Recipe, second_derivative_rule
 from ._tape import Tape
 
@@ -55,18 +54,17 @@ def _trainable(tape: Tape, argnum: Any) -> list[int]:
 
 def _squared(obs: Any) -> Any:
     """``A^2`` as an observable, or ``None`` when ``A`` is involutory (``A^2 = I``)."""
-    factors = obs.factors() if isinstance(obs, Tensor) else (obs,)
-    if all(isinstance(f, (PauliX, PauliY, PauliZ, Hadamard, Identity)) for f in factors):
+    if obs.is_involutory:
         return None
-    if isinstance(obs, Hamiltonian):
+    if obs.terms()[0] is not None:
         raise ValueError(
             "the variance of a Hamiltonian has no tape-transform gradient here; differentiate it with "
             "jax.grad through execute/qnode instead."
         )
+    if len(obs.factors()) > 1:
+        raise ValueError(f"variance gradient: cannot square the observable {obs!r}; use jax.grad.")
     with _recording.paused():
-        mat = obs.matrix() if not isinstance(obs, Tensor) else None
-        if mat is None:
-            raise ValueError(f"variance gradient: cannot square the observable {obs!r}; use jax.grad.")
+        mat = obs.matrix()
         return Hermitian(mat @ mat, wires=obs.wires)
 
 
@@ -99,10 +97,7 @@ class _Linearized:
     def sizes(self, total: int) -> list[int]:
         """Flat size of each original measurement, given the flat size of a linearized result."""
         total -= self.n_extra
-        known = [
-            int(np.prod(m.shape(0))) if not (isinstance(m, ProbabilityMP) and not m.measured_wires) else None
-            for m in self.original.measurements
-        ]
+        known = [None if _device_sized(m) else int(np.prod(m.shape(0))) for m in self.original.measurements]
         unknown = known.count(None)
         if unknown:
             each = (total - sum(k for k in known if k is not None)) // unknown
@@ -157,13 +152,17 @@ def _jacobian(
     return tapes, fn
 
 
-def _reshape(flat_jac: jax.Array, tape: Tape, n: int) -> jax.Array:
+def _device_sized(m: Any) -> bool:
+    """Whether ``m``'s result size depends on the device (``probs()`` of all its wires)."""
+    return isinstance(m, ProbabilityMP) and not m.measured_wires
+
+
+def _reshape(flat: jax.Array, tape: Tape, *n: int) -> jax.Array:
+    """``flat``'s leading axis split per measurement, when they share a shape known without a device."""
     shapes = {m.shape(0) for m in tape.measurements}
-    if len(shapes) == 1 and not any(
-        isinstance(m, ProbabilityMP) and not m.measured_wires for m in tape.measurements
-    ):
-        return jnp.reshape(flat_jac, (len(tape.measurements), *next(iter(shapes)), n))
-    return flat_jac
+    if len(shapes) == 1 and not any(_device_sized(m) for m in tape.measurements):
+        return jnp.reshape(flat, (len(tape.measurements), *next(iter(shapes)), *n))
+    return flat
 
 
 class GradientTransform:
@@ -296,56 +295,61 @@ def _param_shift_hessian(
                 f"param_shift_hessian supports expval and probs, got {type(m).__name__}; "
                 "use jax.hessian through execute/qnode."
             )
-    method = ParamShift()
     trainable = _trainable(tape, argnum)
-    recipes = leaf_recipes(method, tape)
-    ops_params = tape.get_parameters()
-    freqs = []
-    for op in tape.operations:
-        for j, _ in enumerate(op.params):
-            freqs.append(op.frequencies[j] if j < len(op.frequencies) else None)
+    plan, tapes = _hessian_plan(tape, trainable)
+    n = len(trainable)
+
+    def fn(results: Sequence[Any]) -> jax.Array:
+        flat = [jnp.ravel(jnp.asarray(r)) for r in results]
+        hess = jnp.zeros((flat[0].shape[0], n, n), flat[0].dtype)
+        for (a, b), row in plan.items():
+            val = sum(c * flat[i] for c, i in row)
+            hess = hess.at[:, a, b].set(val).at[:, b, a].set(val)
+        return _reshape(hess, tape, n, n)
+
+    return tapes, fn
+
+
+def _hessian_plan(
+    tape: Tape, trainable: list[int]
+) -> tuple[dict[tuple[int, int], list[tuple[float, int]]], list[Tape]]:
+    """Per upper-triangle entry ``(a, b)``, its ``(coefficient, tape index)`` terms, and the tapes.
+
+    Shifted tapes are shared between entries: a tape is keyed by its sorted nonzero shifts.
+    """
+    recipes = leaf_recipes(ParamShift(), tape)
+    params = tape.get_parameters()
+    freqs = [
+        op.frequencies[j] if j < len(op.frequencies) else None
+        for op in tape.operations
+        for j in range(len(op.params))
+    ]
     tapes: list[Tape] = []
     index: dict[Shift, int] = {}
 
     def tape_for(key: Shift) -> int:
         key = tuple(sorted(k for k in key if not (k[1] == 1.0 and k[2] == 0.0)))
         if key not in index:
-            new = list(ops_params)
+            new = list(params)
             for p, a, s in key:
                 new[p] = a * new[p] + s
             index[key] = len(tapes)
             tapes.append(tape.with_parameters(new))
         return index[key]
 
-    n = len(trainable)
     plan: dict[tuple[int, int], list[tuple[float, int]]] = {}
     for a, p in enumerate(trainable):
         if freqs[p] is None or recipes[p] is None:
             raise ValueError(f"param_shift_hessian: tape parameter {p} has no shift rule.")
         plan[(a, a)] = [(c, tape_for(((p, 1.0, s),))) for c, _, s in second_derivative_rule(tuple(freqs[p]))]
-        for b in range(a + 1, n):
+        for b in range(a + 1, len(trainable)):
             q = trainable[b]
             plan[(a, b)] = [
                 (c1 * c2, tape_for(((p, 1.0, s1), (q, 1.0, s2))))
                 for c1, _, s1 in recipes[p]  # type: ignore[union-attr]
                 for c2, _, s2 in recipes[q]  # type: ignore[union-attr]
             ]
-
-    def fn(results: Sequence[Any]) -> jax.Array:
-        flat = [jnp.ravel(jnp.asarray(r)) for r in results]
-        size = flat[0].shape[0]
-        hess = jnp.zeros((size, n, n), flat[0].dtype)
-        for (a, b), row in plan.items():
-            val = sum(c * flat[i] for c, i in row)
-            hess = hess.at[:, a, b].set(val).at[:, b, a].set(val)
-        shapes = {m.shape(0) for m in tape.measurements}
-        if len(shapes) == 1 and not any(
-            isinstance(m, ProbabilityMP) and not m.measured_wires for m in tape.measurements
-        ):
-            return jnp.reshape(hess, (len(tape.measurements), *next(iter(shapes)), n, n))
-        return hess
-
-    return tapes, fn
+    return plan, tapes
 
 
 param_shift = GradientTransform(_param_shift, "param_shift")
