@@ -34,7 +34,6 @@ for _p in (HERE, ROOT):  # the working tree's quantum_jax and the sibling module
         sys.path.insert(0, _p)
 
 import numpy as np  # noqa: E402
-
 import workloads  # noqa: E402
 
 
@@ -192,6 +191,12 @@ def _import_column(column: str) -> None:
 
 
 def serve(column: str) -> None:
+    """Serve ``column``'s cells: one JSON request per line on stdin, JSON replies on stdout.
+
+    Replies: a ``ready`` line once the column's libraries are imported, then per request a ``start``
+    line, for a jitted function a ``compiled`` line, and a ``result`` line (``ok``, ``n/a`` or
+    ``error``).
+    """
     # The protocol owns the real stdout; anything the libraries print goes to stderr.
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
@@ -204,7 +209,7 @@ def serve(column: str) -> None:
     t0 = time.perf_counter()
     try:
         _import_column(column)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # any import failure is reported, not raised
         send(event="ready", ok=False, error=f"{type(exc).__name__}: {exc}")
         return
     send(event="ready", ok=True, import_s=time.perf_counter() - t0)
@@ -232,7 +237,7 @@ def serve(column: str) -> None:
                 continue
             fn, arg = built
 
-            def compiled(info: dict[str, Any]) -> None:
+            def compiled(info: dict[str, Any], rid: Any = rid) -> None:
                 send(event="compiled", id=rid, **info)
 
             res = time_call(
@@ -248,7 +253,7 @@ def serve(column: str) -> None:
                 res["digest"] = workloads.digest(row, out)
             del out, fn, arg, built
             send(event="result", id=rid, status="ok", wall_s=time.perf_counter() - start, **res)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # a failing cell is reported; the worker serves the next one
             tb = traceback.format_exc(limit=3)
             print(tb, file=sys.stderr)
             msg = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]

@@ -20,6 +20,7 @@ run after them while the run is within ``--budget`` seconds, and are marked skip
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -39,7 +40,7 @@ for _p in (HERE, ROOT):  # the sibling modules, and the working tree's quantum_j
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-import workloads as W  # noqa: E402
+import workloads  # noqa: E402
 
 SIZES = [(4, 2), (10, 4), (16, 2), (20, 1)]
 QUICK_SIZES = [(4, 2), (10, 4)]
@@ -78,6 +79,8 @@ CRITICAL: dict[tuple[int, int], dict[str, set[str]]] = {
 
 @dataclass
 class Cell:
+    """One (column, row, size) cell of the table: what to run, and its status and result once run."""
+
     column: str
     row: str
     n: int
@@ -89,13 +92,16 @@ class Cell:
 
     @property
     def size(self) -> tuple[int, int]:
+        """The cell's size ``(n, L)``."""
         return (self.n, self.L)
 
     @property
     def median(self) -> float | None:
+        """The median time in seconds, or None when the cell has no result."""
         return self.result.get("median_s") if self.status == "ok" else None
 
     def to_json(self) -> dict[str, Any]:
+        """The cell as a JSON object (its result's fields merged in)."""
         return {
             "column": self.column,
             "row": self.row,
@@ -109,6 +115,7 @@ class Cell:
 
 
 def plan(columns: list[str], sizes: list[tuple[int, int]], extra_compile: bool) -> list[Cell]:
+    """The cells to run, in order: those the targets need first, then the others."""
     cells: list[Cell] = []
     order = list(sizes)
     if extra_compile and (10, 4) in order:
@@ -134,7 +141,7 @@ def plan(columns: list[str], sizes: list[tuple[int, int]], extra_compile: bool) 
                     if col == "qj":
                         cells.append(Cell(col, row, n, L))
                     continue
-                if row in W.COLUMNS[col].rows:
+                if row in workloads.COLUMNS[col].rows:
                     cells.append(Cell(col, row, n, L))
     for c in cells:
         c.critical = c.row in CRITICAL.get(c.size, {}).get(c.column, set())
@@ -152,13 +159,13 @@ def dominates(big: tuple[int, int], small: tuple[int, int]) -> bool:
 
 def memory_estimate(cell: Cell) -> int:
     """Bytes of state vectors a cell holds at once (3 buffers of the batch: in, out, a temporary)."""
-    P = W.num_params(cell.n, cell.L)
-    batch = {"batch": W.BATCH, "batch2p": 2 * P}.get(cell.row, 1)
+    P = workloads.num_params(cell.n, cell.L)
+    batch = {"batch": workloads.BATCH, "batch2p": 2 * P}.get(cell.row, 1)
     if cell.column == "lightning":
         batch = 1  # lightning.qubit runs a broadcast batch one circuit at a time
     if cell.column == "qj" and cell.row in ("ps_grad", "compile"):
         batch = 2 * P  # quantum_jax evaluates the shifted circuits as one vmapped batch
-    return 3 * W.state_buffer_bytes(cell.n, batch)
+    return 3 * workloads.state_buffer_bytes(cell.n, batch)
 
 
 # --------------------------------------------------------------------------------------- workers
@@ -168,9 +175,10 @@ class Worker:
     """One ``harness.py`` process serving one column."""
 
     def __init__(self, column: str, logdir: str) -> None:
+        """Start the worker for ``column``; its stderr goes to a log file in ``logdir``."""
         self.column = column
         self.log_path = os.path.join(logdir, f"worker-{column}.log")
-        self.log = open(self.log_path, "ab")
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - open for the worker's life; kill() closes it
         self.proc = subprocess.Popen(
             [sys.executable, "-u", os.path.join(HERE, "harness.py"), column],
             stdin=subprocess.PIPE,
@@ -198,32 +206,33 @@ class Worker:
         return json.loads(line)
 
     def send(self, msg: dict[str, Any]) -> None:
+        """Send one request (a JSON line) to the worker."""
         self.proc.stdin.write((json.dumps(msg) + "\n").encode())
         self.proc.stdin.flush()
 
     def alive(self) -> bool:
+        """Whether the worker process is still running."""
         return self.proc.poll() is None
 
     def kill(self) -> None:
+        """Kill the worker (its whole process group) and release its pipes and log."""
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: only this worker
-            except ProcessLookupError:
-                pass
         self.proc.wait()
         self.sel.close()
         self.log.close()
 
     def close(self) -> None:
+        """Let the worker exit by closing its stdin (20 s at most), then kill what is left."""
         if self.proc.poll() is None:
             self.proc.stdin.close()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill()
 
     def log_tail(self, lines: int = 3) -> str:
+        """The last ``lines`` lines of the worker's log, joined by ``|``."""
         try:
             with open(self.log_path, "rb") as f:
                 text = f.read().decode(errors="replace").strip().splitlines()
@@ -233,12 +242,16 @@ class Worker:
 
 
 class Pool:
+    """The workers of a run, one per column, started on demand and restarted after a kill."""
+
     def __init__(self, logdir: str) -> None:
+        """An empty pool whose workers will log to ``logdir``."""
         self.logdir = logdir
         self.workers: dict[str, Worker] = {}
         self.import_s: dict[str, list[float]] = {}
 
     def get(self, column: str) -> Worker | str:
+        """The running worker for ``column`` (started if needed), or why it could not start."""
         w = self.workers.get(column)
         if w is not None and w.alive():
             return w
@@ -283,6 +296,7 @@ class Pool:
                 return msg
 
     def close(self) -> None:
+        """Close every worker."""
         for w in self.workers.values():
             w.close()
         self.workers.clear()
@@ -292,6 +306,7 @@ class Pool:
 
 
 def machine_info() -> dict[str, Any]:
+    """CPU, memory, environment and JAX backend of this machine, for the report."""
     info: dict[str, Any] = {"platform": platform.platform(), "python": platform.python_version()}
     try:
         with open("/proc/cpuinfo") as f:
@@ -318,7 +333,7 @@ def machine_info() -> dict[str, Any]:
     probe = "import jax; print(jax.default_backend()); print(', '.join(d.device_kind for d in jax.devices()))"
     try:
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-        backend, devices = (out.stdout.strip().splitlines() + ["", ""])[:2]
+        backend, devices = [*out.stdout.strip().splitlines(), "", ""][:2]
         info["jax_backend"], info["jax_devices"] = backend or None, devices or None
     except (OSError, subprocess.SubprocessError):
         info["jax_backend"] = info["jax_devices"] = None
@@ -326,6 +341,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def versions() -> dict[str, str | None]:
+    """Installed versions of the benchmarked packages, and quantum_jax's git revision."""
     from importlib import metadata
 
     out: dict[str, str | None] = {"python": platform.python_version()}
@@ -364,6 +380,7 @@ def versions() -> dict[str, str | None]:
 
 
 def fmt_time(s: float | None) -> str:
+    """A duration in seconds as text with a unit (``-`` for None)."""
     if s is None:
         return "-"
     if s >= 100:
@@ -376,6 +393,7 @@ def fmt_time(s: float | None) -> str:
 
 
 def fmt_ratio(r: float) -> str:
+    """A time ratio as text (``1.234x``), with more digits close to 1."""
     if 0.95 <= r < 1.05:
         return f"{r:.3f}x"  # close calls get the digits that decide "no slower"
     if r >= 100:
@@ -386,7 +404,8 @@ def fmt_ratio(r: float) -> str:
 
 
 def row_label(row: str) -> str:
-    labels = dict(W.ROWS, compile="jit compile of PS gradient")
+    """The label of a row in the printed table."""
+    labels = dict(workloads.ROWS, compile="jit compile of PS gradient")
     return labels[row]
 
 
@@ -394,12 +413,14 @@ class Results:
     """The cells of a run plus everything derived from them (shared by run.py and report.py)."""
 
     def __init__(self, data: dict[str, Any]) -> None:
+        """Index the cells of a run's data (as written to ``results.json``)."""
         self.data = data
         self.cells = {(c["column"], c["row"], c["n"], c["L"]): c for c in data["cells"]}
         self.columns = data["meta"]["columns"]
         self.footnotes: list[str] = []
 
     def cell(self, column: str, row: str, size: tuple[int, int]) -> dict[str, Any] | None:
+        """The cell of ``column``, ``row`` at ``size``, or None when it was not planned."""
         return self.cells.get((column, row, size[0], size[1]))
 
     def compile_cell(self, column: str, size: tuple[int, int]) -> dict[str, Any] | None:
@@ -407,6 +428,7 @@ class Results:
         return self.cell(column, "compile", size) or self.cell(column, "ps_grad", size)
 
     def median(self, column: str, row: str, size: tuple[int, int]) -> float | None:
+        """The cell's median time (compile rows: the compile time), or None without a result."""
         if row == "compile":
             c = self.compile_cell(column, size)  # AOT: trace + lower, then XLA compile
             return c["lower_s"] + c["compile_s"] if c and "compile_s" in c else None
@@ -416,12 +438,14 @@ class Results:
         return c["median_s"]
 
     def footnote(self, text: str) -> str:
+        """The marker (``[k]``) of a footnote, added on first use."""
         if text not in self.footnotes:
             self.footnotes.append(text)
         return f"[{self.footnotes.index(text) + 1}]"
 
     def cell_text(self, column: str, row: str, size: tuple[int, int]) -> str:
-        if row not in W.COLUMNS[column].rows:
+        """The text of a table cell: time, markers and footnotes, and a peer's ratio to quantum_jax."""
+        if row not in workloads.COLUMNS[column].rows:
             return "n/a"
         if row == "compile" and size == COMPILE_EXTRA and column != "qj":
             return "n/a"
@@ -446,20 +470,22 @@ class Results:
         return text
 
     def row_sizes(self, row: str) -> list[tuple[int, int]]:
+        """The sizes a row is shown at."""
         sizes = [tuple(s) for s in self.data["meta"]["sizes"]]
         if row == "ps_hess":
             return [s for s in sizes if s in HESS_SIZES]
         if row == "compile" and self.data["meta"].get("extra_compile"):
-            return sizes + [COMPILE_EXTRA]
+            return [*sizes, COMPILE_EXTRA]
         return sizes
 
     def table_rows(self) -> tuple[list[str], list[list[str]]]:
-        header = ["row", "size"] + [W.COLUMNS[c].label for c in self.columns]
+        """The table's header and rows, as text."""
+        header = ["row", "size"] + [workloads.COLUMNS[c].label for c in self.columns]
         rows = []
         for row in ROW_ORDER:
             for i, size in enumerate(self.row_sizes(row)):
                 rows.append(
-                    [row_label(row) if i == 0 else "", W.fmt_size(*size)]
+                    [row_label(row) if i == 0 else "", workloads.fmt_size(*size)]
                     + [self.cell_text(c, row, size) for c in self.columns]
                 )
         return header, rows
@@ -467,10 +493,11 @@ class Results:
     # ------------------------------------------------------------------ derived rows and targets
 
     def derived(self) -> dict[str, Any]:
+        """The derived rows: PS gradient / one batch of 2P forwards, forward / memory-bandwidth floor."""
         out: dict[str, Any] = {"ps_over_batch2p": {}, "bandwidth_floor": {}}
         for size in [tuple(s) for s in self.data["meta"]["sizes"]]:
             g, b = self.median("qj", "ps_grad", size), self.median("qj", "batch2p", size)
-            P = W.num_params(*size)
+            P = workloads.num_params(*size)
             entry: dict[str, Any] = {"P": P, "batch": 2 * P, "ps_grad_s": g, "batch2p_s": b}
             entry["ratio"] = g / b if g and b else None
             if not (g and b):
@@ -479,14 +506,14 @@ class Results:
                     for r, v in (("ps_grad", g), ("batch2p", b))
                     if not v
                 )
-            out["ps_over_batch2p"][W.fmt_size(*size)] = entry
+            out["ps_over_batch2p"][workloads.fmt_size(*size)] = entry
         bw = self.data.get("bandwidth")
         for size in FLOOR_SIZES:
             if list(size) not in [list(s) for s in self.data["meta"]["sizes"]]:
                 continue
             n, L = size
             t = self.median("qj", "fwd", size)
-            entry = {"passes": W.gate_passes(n, L), "fwd_s": t}
+            entry = {"passes": workloads.gate_passes(n, L), "fwd_s": t}
             if bw:
                 large = max(bw["large_numpy_Bps"], bw["large_jax_Bps"])
                 at = bw["at_size"].get(str(n))
@@ -494,17 +521,18 @@ class Results:
                 entry["bandwidth_Bps"] = large
                 entry["bandwidth_at_size_Bps"] = same
                 for kind, passes in entry["passes"].items():
-                    floor = passes * 2 * W.state_buffer_bytes(n) / large
+                    floor = passes * 2 * workloads.state_buffer_bytes(n) / large
                     entry[f"floor_{kind}_s"] = floor
                     entry[f"ratio_{kind}"] = t / floor if t else None
                     if same:
-                        fs = passes * 2 * W.state_buffer_bytes(n) / same
+                        fs = passes * 2 * workloads.state_buffer_bytes(n) / same
                         entry[f"floor_{kind}_at_size_s"] = fs
                         entry[f"ratio_{kind}_at_size"] = t / fs if t else None
-            out["bandwidth_floor"][W.fmt_size(*size)] = entry
+            out["bandwidth_floor"][workloads.fmt_size(*size)] = entry
         return out
 
     def status_text(self, column: str, row: str, size: tuple[int, int]) -> str:
+        """A cell's time, or why it has none (not installed, not run, timeout, ...)."""
         c = self.compile_cell(column, size) if row == "compile" else self.cell(column, row, size)
         if c is None:
             if column in self.data["meta"].get("missing_column_keys", []):
@@ -518,6 +546,7 @@ class Results:
         )
 
     def derived_lines(self) -> list[str]:
+        """The derived rows as printed lines."""
         d = self.derived()
         lines = ["Derived rows (quantum_jax):"]
         for key, e in d["ps_over_batch2p"].items():
@@ -552,17 +581,19 @@ class Results:
             if e.get("ratio_unfused_at_size"):
                 lines.append(
                     "      (information: with the copy bandwidth measured at the state's own size, "
-                    f"{W.state_buffer_bytes(int(key[4:-1].split(',')[0])) >> 20} MiB: "
+                    f"{workloads.state_buffer_bytes(int(key[4:-1].split(',')[0])) >> 20} MiB: "
                     f"{e['bandwidth_at_size_Bps'] / 1e9:.1f} GB/s, {e['ratio_unfused_at_size']:.2f}x "
                     "unfused, "
-                    f"{e['ratio_fused_at_size']:.2f}x fused)")
+                    f"{e['ratio_fused_at_size']:.2f}x fused)"
+                )
         return lines
 
     def targets(self) -> list[dict[str, Any]]:
-        T: list[dict[str, Any]] = []
+        """Each target's name, status (MET / NOT MET / NOT EVALUATED) and the numbers behind it."""
+        targets: list[dict[str, Any]] = []
 
         def add(name: str, ok: bool | None, text: str) -> None:
-            T.append(
+            targets.append(
                 {
                     "name": name,
                     "status": {True: "MET", False: "NOT MET", None: "NOT EVALUATED"}[ok],
@@ -575,7 +606,8 @@ class Results:
             got = [(p, self.median(p, row, size)) for p in peers]
             got_ok = [(p, t) for p, t in got if t]
             missing = [
-                f"{W.COLUMNS[p].label if p in W.COLUMNS else p}: {self.status_text(p, row, size)}"
+                f"{workloads.COLUMNS[p].label if p in workloads.COLUMNS else p}: "
+                f"{self.status_text(p, row, size)}"
                 for p, t in got
                 if not t
             ]
@@ -584,13 +616,16 @@ class Results:
                     name,
                     None,
                     f"quantum_jax {self.status_text('qj', row, size)}; "
-                    + "; ".join(missing or [f"{W.COLUMNS[p].label}: {fmt_time(t)}" for p, t in got_ok]),
+                    + "; ".join(
+                        missing or [f"{workloads.COLUMNS[p].label}: {fmt_time(t)}" for p, t in got_ok]
+                    ),
                 )
                 return
             p, t = min(got_ok, key=lambda x: x[1])  # the fastest peer measured
             r = t / q
             text = (
-                f"{W.fmt_size(*size)}: quantum_jax {fmt_time(q)} vs {W.COLUMNS[p].label} {fmt_time(t)} "
+                f"{workloads.fmt_size(*size)}: quantum_jax {fmt_time(q)} vs {workloads.COLUMNS[p].label} "
+                f"{fmt_time(t)} "
                 f"= {fmt_ratio(r)} (need >= {need:g}x" + (", i.e. no slower)" if need == 1 else ")")
             )
             if missing:
@@ -602,7 +637,7 @@ class Results:
             if size in sizes:
                 speedup(
                     f"param-shift gradient >= {need}x faster than PennyLane jax-jit param-shift "
-                    f"at {W.fmt_size(*size)}",
+                    f"at {workloads.fmt_size(*size)}",
                     "ps_grad",
                     size,
                     ["pl_jax_ps"],
@@ -622,7 +657,7 @@ class Results:
             if size in sizes:
                 speedup(
                     "backprop gradient no slower than qujax or PennyLane jax-jit backprop at "
-                    f"{W.fmt_size(*size)} (vs the faster one measured)",
+                    f"{workloads.fmt_size(*size)} (vs the faster one measured)",
                     "bp_grad",
                     size,
                     ["qujax", "pl_jax_bp"],
@@ -717,7 +752,7 @@ class Results:
                     f"HEA(10,16): {self.status_text('qj', 'compile', COMPILE_EXTRA)}; HEA(10,4): "
                     f"{self.status_text('qj', 'compile', (10, 4))}",
                 )
-        return T
+        return targets
 
     def value_check(self) -> list[str]:
         """Cells whose values disagree with the reference (quantum_jax when it ran); marks them."""
@@ -745,22 +780,26 @@ class Results:
                     if len(a) != len(b):
                         err = float("inf")
                     else:
-                        err = max(abs(x - y) for x, y in zip(a, b)) / max(1.0, max(abs(y) for y in b))
+                        diff = max(abs(x - y) for x, y in zip(a, b, strict=True))
+                        err = diff / max(1.0, max(abs(y) for y in b))
                     c["max_rel_diff"] = err
                     if err > 1e-6:
                         c["mismatch"] = (
                             f"value differs from {ref['column']} {ref['row']} by {err:.2e} (relative)"
                         )
-                        problems.append(f"{c['column']} {c['row']} {W.fmt_size(*size)}: {c['mismatch']}")
+                        problems.append(
+                            f"{c['column']} {c['row']} {workloads.fmt_size(*size)}: {c['mismatch']}"
+                        )
         return problems
 
 
 def render_text_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    """A plain-text table with left-aligned columns (every row as long as ``header``)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths)), line]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
     for r in rows:
-        out.append("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+        out.append("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
     return "\n".join(out)
 
 
@@ -801,10 +840,12 @@ def render(data: dict[str, Any]) -> tuple[str, Results]:
 
 
 def progress(msg: str) -> None:
+    """Print a progress line to stderr."""
     print(msg, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (command line as in the module docstring); returns the exit code."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="only HEA(4,2) and HEA(10,4), fewer repeats")
     ap.add_argument(
@@ -831,18 +872,20 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="comma-separated n:L sizes instead of the standard ones, e.g. 16:2,20:1 (for testing)",
     )
-    ap.add_argument("--columns", default=None, help="comma-separated subset of " + ",".join(W.COLUMNS))
+    ap.add_argument(
+        "--columns", default=None, help="comma-separated subset of " + ",".join(workloads.COLUMNS)
+    )
     ap.add_argument("--out", default=DEFAULT_JSON, help="results JSON (default benchmarks/results.json)")
     args = ap.parse_args(argv)
 
     budget = args.budget if args.budget is not None else (480.0 if args.quick else 900.0)
     if args.cell_timeout is None:
         args.cell_timeout = 60.0 if args.quick else 120.0
-    wanted = args.columns.split(",") if args.columns else list(W.COLUMNS)
+    wanted = args.columns.split(",") if args.columns else list(workloads.COLUMNS)
     if "qj" not in wanted:
         wanted.insert(0, "qj")
-    columns = [c for c in wanted if W.COLUMNS[c].available()]
-    missing = [W.COLUMNS[c].label for c in wanted if c not in columns]
+    columns = [c for c in wanted if workloads.COLUMNS[c].available()]
+    missing = [workloads.COLUMNS[c].label for c in wanted if c not in columns]
     if "qj" not in columns:
         print("quantum_jax (and jax) must be importable", file=sys.stderr)
         return 2
@@ -868,12 +911,12 @@ def main(argv: list[str] | None = None) -> int:
         "columns": columns,
         "missing_columns": missing,
         "missing_column_keys": [c for c in wanted if c not in columns],
-        "column_descriptions": {c: W.COLUMNS[c].description for c in columns},
+        "column_descriptions": {c: workloads.COLUMNS[c].description for c in columns},
         "cell_timeout_s": args.cell_timeout,
         "budget_s": budget,
         "max_state_gb": args.max_state_gb,
         "timing": timing,
-        "batch": W.BATCH,
+        "batch": workloads.BATCH,
         "machine": machine_info(),
         "versions": versions(),
         "loadavg_start": list(os.getloadavg()),
@@ -905,8 +948,8 @@ def main(argv: list[str] | None = None) -> int:
         for i, cell in enumerate(cells, 1):
             key = (cell.column, cell.row)
             tkey = (cell.column, "ps_grad" if cell.row == "compile" else cell.row)
-            label = W.COLUMNS[cell.column].label
-            tag = f"[{i:3d}/{len(cells)}] {label:18s} {cell.row:9s} {W.fmt_size(*cell.size):10s}"
+            label = workloads.COLUMNS[cell.column].label
+            tag = f"[{i:3d}/{len(cells)}] {label:18s} {cell.row:9s} {workloads.fmt_size(*cell.size):10s}"
             elapsed = time.monotonic() - started
             mem = memory_estimate(cell)
             if elapsed > budget and not cell.critical:
@@ -918,7 +961,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             elif tkey in timed_out and dominates(cell.size, timed_out[tkey]):
                 s = timed_out[tkey]
-                cell.status, cell.note = "skipped", f"timed out at the smaller {W.fmt_size(*s)}"
+                cell.status, cell.note = "skipped", f"timed out at the smaller {workloads.fmt_size(*s)}"
             else:
                 fwd = next(
                     (c for c in cells if c.column == cell.column and c.row == "fwd" and c.size == cell.size),
@@ -926,9 +969,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 # peers that run circuits one after the other: estimate from their own forward time
                 count = {
-                    ("pl_ag", "ps_grad"): 2 * W.num_params(*cell.size),
-                    ("pl_jax_ps", "ps_grad"): 2 * W.num_params(*cell.size),
-                    ("lightning", "batch"): W.BATCH,
+                    ("pl_ag", "ps_grad"): 2 * workloads.num_params(*cell.size),
+                    ("pl_jax_ps", "ps_grad"): 2 * workloads.num_params(*cell.size),
+                    ("lightning", "batch"): workloads.BATCH,
                 }.get(key)
                 if count and fwd is not None and fwd.median is not None:
                     est = count * fwd.median

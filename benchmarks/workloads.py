@@ -4,7 +4,7 @@ HEA(n, L): ``L`` layers; each layer applies RX, RY, RZ to every wire (parameters
 ``(L, n, 3)``), then a ring of CNOTs ``i -> (i + 1) % n``. The cost is
 ``sum_i <Z_i Z_{i+1}>`` around the same ring (a Hamiltonian with unit coefficients).
 
-Every builder indexes parameters as ``p[..., l, i, k]``, so the same circuit takes a single parameter
+Every builder indexes parameters as ``p[..., layer, i, k]``, so the same circuit takes a single parameter
 set ``(L, n, 3)`` or a broadcast batch ``(B, L, n, 3)`` (PennyLane's parameter broadcasting).
 
 A *column* is one library in one configuration (device, interface, differentiation method); a *row* is
@@ -16,6 +16,7 @@ process that runs it, so the script runs with whichever peers are installed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ SEED = 1234
 
 
 def num_params(n: int, L: int) -> int:
+    """The number of parameters P of HEA(n, L): three rotation angles per wire and layer."""
     return 3 * n * L
 
 
@@ -57,6 +59,7 @@ def hea_batch(n: int, L: int, batch: int, seed: int = SEED) -> np.ndarray:
 
 
 def ring(n: int) -> list[tuple[int, int]]:
+    """The CNOT ring ``i -> (i + 1) % n`` as (control, target) pairs."""
     return [(i, (i + 1) % n) for i in range(n)]
 
 
@@ -65,11 +68,11 @@ def ring(n: int) -> list[tuple[int, int]]:
 
 def _hea_gates(ops: Any, p: Any, n: int, L: int) -> None:
     """Apply HEA(n, L) with a PennyLane-style gate namespace (quantum_jax or PennyLane)."""
-    for l in range(L):
+    for layer in range(L):
         for i in range(n):
-            ops.RX(p[..., l, i, 0], wires=i)
-            ops.RY(p[..., l, i, 1], wires=i)
-            ops.RZ(p[..., l, i, 2], wires=i)
+            ops.RX(p[..., layer, i, 0], wires=i)
+            ops.RY(p[..., layer, i, 1], wires=i)
+            ops.RZ(p[..., layer, i, 2], wires=i)
         for a, b in ring(n):
             ops.CNOT(wires=[a, b])
 
@@ -117,12 +120,12 @@ def qujax_cost(n: int, L: int) -> Callable:
     import qujax
 
     gates, qubits, param_inds = [], [], []
-    for l in range(L):
+    for layer in range(L):
         for i in range(n):
             for k, g in enumerate(("Rx", "Ry", "Rz")):
                 gates.append(g)
                 qubits.append([i])
-                param_inds.append([(l * n + i) * 3 + k])
+                param_inds.append([(layer * n + i) * 3 + k])
         for a, b in ring(n):
             gates.append("CX")
             qubits.append([a, b])
@@ -143,6 +146,8 @@ def qujax_cost(n: int, L: int) -> Callable:
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the table: a library in one configuration, and the rows it has cells for."""
+
     key: str
     label: str  # short header for the table
     description: str
@@ -150,6 +155,7 @@ class Column:
     rows: tuple[str, ...]  # rows it has a meaningful cell for
 
     def available(self) -> bool:
+        """Whether every module the column needs is importable here."""
         return all(importlib.util.find_spec(m) is not None for m in self.requires)
 
 
@@ -228,10 +234,8 @@ def setup_jax() -> None:
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    try:
+    with contextlib.suppress(Exception):  # option renamed/removed in some JAX versions
         jax.config.update("jax_enable_compilation_cache", False)
-    except Exception:  # pragma: no cover - option renamed/removed in some JAX versions
-        pass
 
 
 def state_buffer_bytes(n: int, batch: int = 1) -> int:
@@ -355,4 +359,5 @@ def digest(row: str, out: Any) -> list[float]:
 
 
 def fmt_size(n: int, L: int) -> str:
+    """The size label ``HEA(n,L)`` used in the tables, the JSON keys and the progress lines."""
     return f"HEA({n},{L})"

@@ -5,6 +5,8 @@
 on JAX's float64 mode (see ``quantum_jax.numpy``); the rest of the library leaves JAX's settings alone.
 """
 
+import typing as _typing
+
 from . import gradients as gradients
 from . import simulator as simulator
 from . import tape as tape
@@ -74,6 +76,11 @@ from ._tracker import Tracker as Tracker
 
 __version__ = "0.1.0"
 
+if _typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
+    from . import numpy as numpy
+    from ._autograd import grad as grad
+    from ._autograd import jacobian as jacobian
+
 _SHIM = {"grad", "jacobian"}
 
 
@@ -92,10 +99,10 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "CNOT", "CRX", "CRY", "CRZ", "CSWAP", "CY", "CZ", "ISWAP", "RX", "RY", "RZ", "SWAP", "SX", "U1", "U2",
-    "U3", "Adjoint", "BasisState", "ControlledPhaseShift", "CPhase", "CRot", "Device", "Hadamard",
-    "Hamiltonian", "Hermitian", "Identity", "IsingXX", "IsingYY", "IsingZZ", "MeasurementProcess",
-    "MultiRZ", "Observable", "Operation", "PauliRot", "PauliX", "PauliY", "PauliZ", "PhaseShift",
-    "Projector", "QNode", "Shots", "QubitStateVector", "QubitUnitary", "Rot", "S", "StatePrep", "T", "Tensor",
-    "Toffoli", "Tracker", "adjoint", "counts", "density_matrix", "device", "execute", "expval", "grad",
-    "gradients", "jacobian", "numpy", "probs", "qnode", "sample", "simulator", "state", "tape", "var",
+    "U3", "Adjoint", "BasisState", "CPhase", "CRot", "ControlledPhaseShift", "Device", "Hadamard",
+    "Hamiltonian", "Hermitian", "Identity", "IsingXX", "IsingYY", "IsingZZ", "MeasurementProcess", "MultiRZ",
+    "Observable", "Operation", "PauliRot", "PauliX", "PauliY", "PauliZ", "PhaseShift", "Projector", "QNode",
+    "QubitStateVector", "QubitUnitary", "Rot", "S", "Shots", "StatePrep", "T", "Tensor", "Toffoli", "Tracker",
+    "adjoint", "counts", "density_matrix", "device", "execute", "expval", "grad", "gradients", "jacobian",
+    "numpy", "probs", "qnode", "sample", "simulator", "state", "tape", "var",
 ]  # fmt: skip

@@ -61,7 +61,9 @@ def _by_op(
     tape: Tape, tangents: Tangents
 ) -> tuple[list[tuple[Operation, Tangents]], list[tuple[Operation, Tangents]]]:
     """``(gate, its tangents)`` pairs for the gates and for the state preparations, in order."""
-    gates, preps, start = [], [], 0
+    gates: list[tuple[Operation, Tangents]] = []
+    preps: list[tuple[Operation, Tangents]] = []
+    start = 0
     for op in tape.operations:
         pair = (op, tangents[start : start + len(op.params)])
         (preps if op.is_state_preparation else gates).append(pair)
@@ -129,7 +131,7 @@ def _preparation_derivative(
         for op, _ in preps:
             rebuilt.append(_rebuilt(op, pl[i : i + len(op.params)]))
             i += len(op.params)
-        return initial_state(Tape(rebuilt), wires, dtype)
+        return initial_state(Tape(tuple(rebuilt)), wires, dtype)
 
     _, dpsi0 = jax.jvp(start_state, (leaves,), (_filled(leaves, tangents),))
     overlap = jnp.conj(jnp.reshape(lams, (lams.shape[0], -1))) @ jnp.reshape(dpsi0, (-1,))

@@ -36,8 +36,11 @@ Argnum = int | Sequence[int] | None
 
 # JAX arrays made by an enclosing grad/jacobian from tensors with requires_grad=False, keyed by id
 # (the values keep those arrays alive, so the ids stay unique while the enclosing call runs). An inner
-# grad/jacobian with argnum=None then still treats them as untrainable, as PennyLane does.
-_UNTRAINABLE: contextvars.ContextVar[dict[int, Any]] = contextvars.ContextVar("_UNTRAINABLE", default={})
+# grad/jacobian with argnum=None then still treats them as untrainable, as PennyLane does. The default
+# None (outside any grad/jacobian) stands for an empty dict: a shared mutable default could be mutated.
+_UNTRAINABLE: contextvars.ContextVar[dict[int, Any] | None] = contextvars.ContextVar(
+    "_UNTRAINABLE", default=None
+)
 
 
 def _name(func: Callable[..., Any]) -> str:
@@ -47,7 +50,7 @@ def _name(func: Callable[..., Any]) -> str:
 def _is_trainable(arg: Any) -> bool:
     if isinstance(arg, tensor):
         return bool(arg.requires_grad)
-    return isinstance(arg, jax.Array) and id(arg) not in _UNTRAINABLE.get()
+    return isinstance(arg, jax.Array) and id(arg) not in (_UNTRAINABLE.get() or {})
 
 
 def _select(argnum: Argnum, args: tuple[Any, ...], name: str) -> tuple[list[int], bool]:
@@ -58,7 +61,7 @@ def _select(argnum: Argnum, args: tuple[Any, ...], name: str) -> tuple[list[int]
         positions = [i for i, arg in enumerate(args) if _is_trainable(arg)]
         return positions, len(positions) == 1
     single = not isinstance(argnum, (list, tuple))
-    requested = [argnum] if single else list(argnum)  # type: ignore[list-item]
+    requested: list[Any] = [argnum] if single else list(argnum)  # type: ignore[arg-type]
     for a in requested:
         if isinstance(a, bool) or not isinstance(a, (int, onp.integer)):
             raise TypeError(
@@ -135,7 +138,7 @@ class _Prepared:
     ) -> None:
         self.name = _name(func)
         self.positions, self.single = _select(argnum, args, self.name)
-        self.untrainable = dict(_UNTRAINABLE.get())
+        self.untrainable = dict(_UNTRAINABLE.get() or {})
         chosen = set(self.positions)
         self.args = [
             _differentiable(a, i, self.name) if i in chosen else _to_jax(a, self.untrainable)
@@ -151,7 +154,7 @@ class _Prepared:
     def of_chosen(self, *chosen: Any) -> Any:
         """``func`` as a function of the differentiated arguments only."""
         full = list(self.args)
-        for i, value in zip(self.positions, chosen):
+        for i, value in zip(self.positions, chosen, strict=True):
             full[i] = value
         return _output_to_jax(self.func(*full, **self.kwargs))
 

@@ -83,9 +83,11 @@ def _run(static: tuple[Any, ...], leaves: Leaves) -> Raws:
 
 
 def _simulate(spec: Spec, leaves: Leaves) -> Raws:
-    """Simulate; jitted on what the simulation depends on only, so one trace serves the primal, the
-    rules' own evaluations and, batched at the jaxpr level, the vmapped shifted evaluations of every
-    derivative order."""
+    """Simulate, jitted on what the simulation depends on only.
+
+    One trace serves the primal, the rules' own evaluations and, batched at the jaxpr level, the
+    vmapped shifted evaluations of every derivative order.
+    """
     return _run((spec.treedef, spec.wires, spec.shots, spec.tracking), leaves)
 
 
@@ -120,9 +122,10 @@ def _is_zero(t: Any) -> bool:
 
 def _check_order(spec: Spec) -> None:
     if spec.order is not None and spec.order <= 0:
+        allowed = spec.max_diff or 0
         raise MaxDiffError(
-            f"a derivative of order {spec.max_diff + 1} was requested but max_diff={spec.max_diff} allows "
-            f"derivatives up to order {spec.max_diff}; pass a larger max_diff to execute/qnode."
+            f"a derivative of order {allowed + 1} was requested but max_diff={spec.max_diff} allows "
+            f"derivatives up to order {allowed}; pass a larger max_diff to execute/qnode."
         )
 
 
@@ -148,7 +151,7 @@ class _Term:
 
     @property
     def unshifted(self) -> bool:
-        return self.mult == 1.0 and np.all(np.asarray(self.add) == 0)
+        return self.mult == 1.0 and bool(np.all(np.asarray(self.add) == 0))
 
 
 def _leaf_terms(
@@ -211,8 +214,10 @@ class _ScalarTerms:
         )
 
     def columns(self, values: jax.Array, before: int, after: int) -> jax.Array:
-        """The stacked leaf ``values`` of every row of the batch: ``before`` unshifted rows, this
-        group's shifted rows, then ``after`` unshifted rows."""
+        """The stacked leaf ``values`` of every row of the batch.
+
+        ``before`` unshifted rows, this group's shifted rows, then ``after`` unshifted rows.
+        """
         m = len(self.leaves)
         hit = jnp.arange(m)[None, :] == jnp.asarray(self.of)[:, None]
         dtype = values.dtype

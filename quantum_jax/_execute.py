@@ -108,7 +108,7 @@ def _fingerprint(leaves: Sequence[Any]) -> bytes:
     return b"|".join(np.ascontiguousarray(np.asarray(x)).tobytes() for x in leaves)
 
 
-def assemble(results: Sequence[jax.Array]) -> jax.Array:
+def assemble(results: Sequence[Any]) -> Any:
     """One array per tape: measurements stacked when their shapes agree, else concatenated flat."""
     if not results:
         return jnp.zeros((0,))
@@ -121,10 +121,12 @@ def assemble(results: Sequence[jax.Array]) -> jax.Array:
 
 
 def split_for(tape: Tape, method: Method | None, shots: Shots | None) -> tuple[Tape, tuple[Any, ...]]:
-    """Take Hamiltonian coefficients out of the circuit function where its rule needs raw quantities
-    that are linear in the state (shift rules, sampling term by term); JAX's chain rule then
-    differentiates the coefficients exactly. Backprop and adjoint keep them inside: adjoint then
-    sweeps one ``lambda = H psi`` instead of one per term."""
+    """Take Hamiltonian coefficients out of the circuit function where its rule needs them out.
+
+    That is where the rule needs raw quantities that are linear in the state (shift rules, sampling
+    term by term); JAX's chain rule then differentiates the coefficients exactly. Backprop and adjoint
+    keep them inside: adjoint then sweeps one ``lambda = H psi`` instead of one per term.
+    """
     tape = tape.canonical()
     if shots is not None or isinstance(method, (ParamShift, FiniteDiff)):
         return tape.split()
@@ -232,7 +234,10 @@ def _assembled(values: list[Any], shots: Shots | None) -> Any:
     return assemble(values)
 
 
-def _check_execute_args(device: Any, max_diff: Any, cachesize: Any, tapes: Any) -> list[Tape]:
+def _checked(
+    tapes: Any, device: Any, max_diff: Any, cachesize: Any, override_shots: Any
+) -> tuple[list[Tape], Shots | None]:
+    """``execute``'s arguments checked: the tapes as a list, and the shots to run with."""
     if not isinstance(device, Device):
         raise TypeError(f"execute: 'device' must be a quantum_jax device, got {device!r}.")
     if isinstance(max_diff, bool) or not isinstance(max_diff, int) or max_diff < 1:
@@ -243,7 +248,9 @@ def _check_execute_args(device: Any, max_diff: Any, cachesize: Any, tapes: Any) 
     for t in tapes:
         if not isinstance(t, Tape):
             raise TypeError(f"execute: 'tapes' must hold tapes, got {t!r}.")
-    return tapes
+    if override_shots is None or override_shots is False:
+        return tapes, device.shots
+    return tapes, as_shots(override_shots, "execute")
 
 
 def execute(
@@ -261,56 +268,46 @@ def execute(
 ) -> list[jax.Array]:
     """Execute a batch of tapes on a device, differentiably.
 
-    Tapes with the same structure (gate types, wires, measurements, parameter shapes) run as one
-    jit-compiled ``vmap`` call; compiled functions are cached by structure, so new parameter values
-    never retrace. The result is differentiable by every JAX transformation with the chosen method.
+    Tapes with the same structure (gate types, wires, measurements, parameter shapes) run as one jit-compiled
+    ``vmap`` call, cached by structure: new parameter values never retrace. Every JAX transformation
+    differentiates the result with the chosen method.
 
     Args:
         tapes: the tapes to run.
         device: the device (its wires fix the statevector's axes).
         gradient_fn: ``qml.gradients.param_shift`` or ``finite_diff`` (gradient transforms), ``"device"``
             (adjoint), ``"backprop"``, ``"best"`` (backprop) or ``None`` (not differentiable).
-        interface: ``"autograd"`` (NumPy arrays when the parameters are concrete, JAX arrays when
-            traced) or ``"jax"`` (always JAX arrays).
-        mode: ``"forward"`` computes device Jacobians with the forward pass, ``"backward"`` in the
-            backward pass; gradient transforms only run backward.
-        gradient_kwargs: options of the gradient transform (``shifts``, ``gradient_recipes``, ``h``,
-            ``approx_order``, ``strategy``).
-        cache: evaluate identical (concrete) tapes of the batch once (exact simulation only: with
-            shots every tape draws its own samples).
+        interface: ``"autograd"`` (NumPy arrays when the parameters are concrete) or ``"jax"``.
+        mode: ``"forward"`` computes device Jacobians with the forward pass, ``"backward"`` in the backward
+            pass; gradient transforms only run backward.
+        gradient_kwargs: options of the gradient transform (``shifts``, ``gradient_recipes``, ``h``, ...).
+        cache: evaluate identical concrete tapes once (not with shots: every tape draws its own samples).
         cachesize: the most distinct tapes the cache holds.
         max_diff: the highest derivative order a gradient transform supports; asking for more raises.
-        override_shots: run with these shots (an int or a shot vector) instead of the device's; the
-            device is not changed.
-        key: the PRNG key to sample with (default: from the device's seed). Each tape, and each
-            shifted circuit of a gradient, draws from a key folded from it.
+        override_shots: run with these shots (an int or a shot vector) instead of the device's.
+        key: the PRNG key to sample with (default: from the device's seed); each tape, and each shifted
+            circuit of a gradient, draws from a key folded from it.
 
     Returns:
-        One array per tape, in order: its measurements stacked on a leading axis when they share a
-        shape, else concatenated flat; with a shot vector, one such result per bin on a leading axis.
+        One array per tape: its measurements stacked on a leading axis when they share a shape, else
+        concatenated flat; with a shot vector, one such result per bin on a leading axis.
 
     Raises:
         ValueError: for an unknown or unsupported ``gradient_fn``, ``interface`` or ``mode``.
 
     Example:
         >>> import quantum_jax as qml
-        >>> dev = qml.device("default.qubit", wires=1)
         >>> tape = qml.tape.Tape([qml.RX(0.0, wires=0)], [qml.expval(qml.PauliZ(0))])
-        >>> qml.execute([tape], dev, qml.gradients.param_shift)
+        >>> qml.execute([tape], qml.device("default.qubit", wires=1), qml.gradients.param_shift)
         [array([1.])]
     """
     check_interface(interface)
-    tapes = _check_execute_args(device, max_diff, cachesize, tapes)
-    shots = (
-        device.shots
-        if override_shots is None or override_shots is False
-        else as_shots(override_shots, "execute")
-    )
+    tapes, shots = _checked(tapes, device, max_diff, cachesize, override_shots)
     method = resolve_method(gradient_fn, gradient_kwargs, mode, shots)
     key = sampling_key(device, shots, key, "execute")
     per_tape = run_tapes(tapes, device, method, max_diff, shots, key, cache, cachesize)
     results = [_assembled(values, shots) for values in per_tape]
     if interface == "autograd" and is_concrete(results):
         # PennyLane-style code prints results as NumPy arrays; traced results stay JAX arrays.
-        return [np.asarray(r) for r in results]
+        return [np.asarray(r) for r in results]  # type: ignore[misc]
     return results

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _pauli, _recording
 from ._observables import Observable
-from ._operation import Operation, is_concrete
+from ._operation import Operation, check_matrix_size, is_concrete
 
 _SQ2 = float(1.0 / np.sqrt(2.0))  # a Python float: weakly typed, keeps complex64 matrices complex64
 _ONE = (1.0,)  # the generator spectrum {-1/2, 1/2}: a single frequency
@@ -403,8 +403,9 @@ class QubitUnitary(Operation):
     num_params = 1
     frequencies = (None,)
 
-    def __init__(self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True) -> None:
-        U = jnp.asarray(U)
+    # ``U`` is PennyLane's public argument name: keep it.
+    def __init__(self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True) -> None:  # noqa: N803
+        U = jnp.asarray(U)  # noqa: N806 -- PennyLane's argument name
         if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] & (U.shape[0] - 1):
             raise ValueError(f"QubitUnitary: 'U' must be a square 2^k x 2^k matrix, got shape {U.shape}.")
         if unitary_check and is_concrete(U):
@@ -420,14 +421,10 @@ class QubitUnitary(Operation):
         self._init((U,), wires, ())
 
     def _validate(self) -> None:  # runs before the operation is recorded
-        dim = self.params[0].shape[0]
-        if dim != 2 ** len(self.wires):
-            raise ValueError(
-                f"QubitUnitary: 'U' is {dim}x{dim} but wires={self.wires} need "
-                f"a {2 ** len(self.wires)}x{2 ** len(self.wires)} matrix."
-            )
+        check_matrix_size("QubitUnitary", "U", self.params[0].shape[0], self.wires)
 
     def matrix(self) -> jax.Array:
+        """The matrix ``U``."""
         return self.params[0]
 
 
@@ -508,7 +505,7 @@ class Adjoint(Operation):
     @property
     def base(self) -> Operation:
         cls, hyper = self.hyper
-        op = object.__new__(cls)
+        op: Operation = object.__new__(cls)  # type: ignore[arg-type]
         object.__setattr__(op, "params", self.params)
         object.__setattr__(op, "wires", self.wires)
         object.__setattr__(op, "hyper", hyper)
@@ -532,7 +529,7 @@ class Adjoint(Operation):
         base = self.base
         if base.phases is None:
             return None
-        inv = np.argsort(base.permutation)
+        inv = np.argsort(np.asarray(base.permutation))
         return tuple(np.conj(np.asarray(base.phases, dtype=complex))[inv])
 
     def diagonal(self) -> jax.Array:

@@ -15,7 +15,7 @@ import numpy as np
 from . import _recording
 from ._gates import QubitUnitary
 from ._observables import Observable
-from ._operation import Operation, is_concrete
+from ._operation import Operation, check_matrix_size, is_concrete
 
 
 def _check_hermitian(name: str, arg: str, mat: Any) -> None:
@@ -47,17 +47,12 @@ class Hermitian(Operation, Observable):
     num_params = 1
     frequencies = (None,)
 
-    def __init__(self, A: Any, wires: Any = None, id: str | None = None) -> None:
+    def __init__(self, A: Any, wires: Any = None, id: str | None = None) -> None:  # noqa: N803 -- PennyLane's name
         """Check ``A`` (when concrete) and its size against ``wires``."""
         _check_hermitian("Hermitian", "A", A)
         with _recording.paused():
             self._init((jnp.asarray(A),), wires, ())
-        dim = self.params[0].shape[0]
-        if dim != 2 ** len(self.wires):
-            raise ValueError(
-                f"Hermitian: 'A' is {dim}x{dim} but wires={self.wires} need a "
-                f"{2 ** len(self.wires)}x{2 ** len(self.wires)} matrix."
-            )
+        check_matrix_size("Hermitian", "A", self.params[0].shape[0], self.wires)
 
     def matrix(self) -> jax.Array:
         """The matrix ``A``."""
@@ -128,7 +123,7 @@ class StateVectorProjector(Operation, Observable):
         return Hermitian(self.matrix(), wires=self.wires).diagonalizing_gates()
 
 
-def Projector(state: Any, wires: Any) -> Operation:
+def Projector(state: Any, wires: Any) -> Operation:  # noqa: N802 -- PennyLane's spelling
     """The projector onto ``state`` on ``wires``.
 
     ``state`` is either a basis state (``len(wires)`` bits) or a state vector (``2**len(wires)``
@@ -141,7 +136,7 @@ def Projector(state: Any, wires: Any) -> Operation:
     """
     n = len(np.atleast_1d(np.asarray(wires))) if not isinstance(wires, str) else 1
     size = np.shape(state)[0] if np.ndim(state) else 1
-    if size == n and size != 2**n or (n == 1 and size == 1):
+    if (size == n and size != 2**n) or (n == 1 and size == 1):
         if is_concrete(state) and not np.isin(np.asarray(state), [0, 1]).all():
             raise ValueError(f"Projector: basis 'state' must hold only 0 and 1, got {state}.")
         return BasisStateProjector(state, wires=wires)

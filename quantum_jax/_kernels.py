@@ -99,7 +99,7 @@ def apply_permutation(
     parts = _parts(state, axes)
     out = [parts[p] for p in permutation]
     if phases is not None:
-        out = [o if ph == 1 else o * jnp.asarray(ph, state.dtype) for o, ph in zip(out, phases)]
+        out = [o if ph == 1 else o * jnp.asarray(ph, state.dtype) for o, ph in zip(out, phases, strict=True)]
     return _combine(out, axes)
 
 

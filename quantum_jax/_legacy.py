@@ -1,5 +1,7 @@
-"""PennyLane's oldest measurement syntax, ``qml.expval.PauliZ(0)``: measurement constructors that also
-name an observable as an attribute."""
+"""PennyLane's oldest measurement syntax, ``qml.expval.PauliZ(0)``.
+
+Measurement constructors that also name an observable as an attribute.
+"""
 
 from __future__ import annotations
 

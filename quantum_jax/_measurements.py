@@ -231,7 +231,7 @@ class CountsMP(MeasurementProcess):
         wires = self.measured_wires or sampler.wires
         return jnp.bincount(sampler.indices(wires, (index, 0)), length=2 ** len(wires))
 
-    def postprocess(self, raw: jax.Array, coeffs: Any) -> dict[Any, jax.Array]:
+    def postprocess(self, raw: jax.Array, coeffs: Any) -> dict[Any, jax.Array]:  # type: ignore[override]
         if self.obs is None:
             k = int(np.log2(raw.shape[-1]))
             return {format(i, f"0{k}b"): raw[..., i] for i in range(raw.shape[-1])}
@@ -302,8 +302,9 @@ def var(op: Observable) -> VarianceMP:
 
 
 def probs(wires: Any = None, op: Observable | None = None) -> ProbabilityMP:
-    """Probabilities of the basis states of ``wires`` (all device wires if omitted), or of ``op``'s
-    eigenstates.
+    """Probabilities of the basis states of ``wires``, or of ``op``'s eigenstates.
+
+    ``wires`` defaults to all device wires if omitted.
 
     Example:
         >>> import quantum_jax as qml
@@ -391,7 +392,7 @@ def postprocess(
     shots: Shots | None = None,
 ) -> list[Any]:
     """Measurement values from raw quantities; a shot vector stacks bins when their shapes agree."""
-    out = []
+    out: list[Any] = []
     for m, r, c in zip(measurements, raws, coeffs, strict=True):
         if shots is None or not shots.vector:
             out.append(m.postprocess(r, c))

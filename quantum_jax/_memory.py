@@ -11,7 +11,7 @@ def available_memory() -> int:
     """Bytes of memory the simulator may use on JAX's default backend."""
     try:
         stats = jax.devices()[0].memory_stats() or {}
-    except Exception:  # noqa: BLE001 - backends without memory stats
+    except Exception:  # backends without memory stats
         stats = {}
     if "bytes_limit" in stats:
         return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))

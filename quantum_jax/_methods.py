@@ -95,7 +95,9 @@ def finite_diff_recipe(h: float, approx_order: int, strategy: str) -> Recipe:
     rhs = np.zeros(len(points))
     rhs[1] = 1.0
     coeffs = np.linalg.solve(vander, rhs) / h
-    return tuple((float(c), 1.0, float(p * h)) for c, p in zip(coeffs, points) if abs(c * h) > 1e-12)
+    return tuple(
+        (float(c), 1.0, float(p * h)) for c, p in zip(coeffs, points, strict=True) if abs(c * h) > 1e-12
+    )
 
 
 def _scalar_real(leaf: Any) -> bool:

@@ -126,7 +126,7 @@ def _register(cls: type, children: str) -> type:
         return tuple(getattr(obj, name) for name in children.split()), None
 
     def unflatten(_: None, kids: Sequence[Any]) -> Any:
-        obj = object.__new__(cls)
+        obj: Any = object.__new__(cls)
         for name, kid in zip(children.split(), kids, strict=True):
             object.__setattr__(obj, name, kid)
         return obj
@@ -286,7 +286,9 @@ def apply_observable(state: jax.Array, obs: Observable, axes: WireAxes) -> jax.A
     """``O|state>``; a sum with coefficients is applied as the weighted sum of its terms."""
     coeffs, ops = obs.terms()
     if coeffs is not None:
-        parts = [c.astype(state.dtype) * apply_observable(state, o, axes) for c, o in zip(coeffs, ops)]
+        parts = [
+            c.astype(state.dtype) * apply_observable(state, o, axes) for c, o in zip(coeffs, ops, strict=True)
+        ]
         return reduce(jnp.add, parts)
     for factor in obs.factors():
         state = _kernels.apply_operation(state, factor, [axes[w] for w in factor.wires])
@@ -300,7 +302,7 @@ def observable_diagonal(obs: Observable, axes: WireAxes, ndim: int) -> jax.Array
         diags = [observable_diagonal(o, axes, ndim) for o in ops]
         if any(d is None for d in diags):
             return None
-        return reduce(jnp.add, [c * d for c, d in zip(jnp.asarray(coeffs), diags)])
+        return reduce(jnp.add, [c * d for c, d in zip(jnp.asarray(coeffs), diags, strict=True)])
     total: Any = None
     for f in obs.factors():
         if f.is_identity:

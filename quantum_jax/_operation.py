@@ -28,7 +28,7 @@ def _register(cls: type) -> None:
         return op.params, (op.wires, op.hyper)
 
     def unflatten(aux: tuple[Any, ...], params: Sequence[Any]) -> Operation:
-        op = object.__new__(cls)
+        op: Operation = object.__new__(cls)
         object.__setattr__(op, "params", tuple(params))
         object.__setattr__(op, "wires", aux[0])
         object.__setattr__(op, "hyper", aux[1])
@@ -40,6 +40,13 @@ def _register(cls: type) -> None:
 def is_concrete(x: Any) -> bool:
     """True when ``x`` holds known values (not a tracer inside ``jit``/``grad``/``vmap``)."""
     return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
+
+
+def check_matrix_size(owner: str, arg: str, dim: int, wires: Wires) -> None:
+    """Raise unless a ``dim x dim`` matrix fits ``wires`` (``dim = 2 ** len(wires)``)."""
+    need = 2 ** len(wires)
+    if dim != need:
+        raise ValueError(f"{owner}: '{arg}' is {dim}x{dim} but wires={wires} need a {need}x{need} matrix.")
 
 
 @dataclasses.dataclass(frozen=True, eq=False, init=False, repr=False)
@@ -75,8 +82,8 @@ class Operation:
         frequencies: tuple[tuple[float, ...] | None, ...] | None = None,
         permutation: tuple[int, ...] | None = None,
         phases: tuple[complex, ...] | None = None,
-        diagonal: Sequence[complex] | None = None,
-        matrix: Sequence[Sequence[complex]] | None = None,
+        diagonal: Any = None,
+        matrix: Any = None,
         **kwargs: Any,
     ) -> None:
         """Declare a gate's data with its class: ``class CZ(Operation, wires=2, diagonal=(1, 1, 1, -1))``.
@@ -158,6 +165,10 @@ class Operation:
         if self.constant is not None and self.is_diagonal:
             return jnp.asarray(self.constant)
         raise NotImplementedError(f"{type(self).__name__} is not diagonal")
+
+    def state_vector(self) -> jax.Array:
+        """The state a state preparation (``is_state_preparation`` is True) prepares on its wires."""
+        raise NotImplementedError(f"{type(self).__name__} prepares no state")
 
     @property
     def is_identity(self) -> bool:

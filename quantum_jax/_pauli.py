@@ -58,8 +58,9 @@ def is_diagonal(word: str) -> bool:
 
 @functools.cache
 def z_parity(word: str) -> np.ndarray:
-    """The parity (0 or 1) of the ``Z`` letters' bits in each basis state: the diagonal of a ``Z``/``I``
-    word is ``(-1) ** z_parity(word)``.
+    """The parity (0 or 1) of the ``Z`` letters' bits in each basis state.
+
+    The diagonal of a ``Z``/``I`` word is ``(-1) ** z_parity(word)``.
 
     Example:
         >>> z_parity("ZZ").tolist()

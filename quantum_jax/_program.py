@@ -51,11 +51,12 @@ class Step:
     derivative the adjoint sweep reads through :meth:`derivative`; the others only move amplitudes.
     """
 
+    differentiable: ClassVar[bool] = False
+    runs: tuple[tuple[int, ...], ...] | None = None
     ops: tuple[int, ...]
+    wires: tuple[Hashable, ...]
     before: tuple[Hashable, ...]
     after: tuple[Hashable, ...]
-    runs: tuple[tuple[int, ...], ...] | None = None
-    differentiable: ClassVar[bool] = False
 
     def collect(self, data: Sequence[Any]) -> jax.Array | None:
         """This step's data from its gates' data (``None``: none, or built with its block's batch)."""
@@ -97,9 +98,10 @@ class Reorder(Step):
 
 @dataclasses.dataclass(frozen=True)
 class Front(Step):
-    """A dense block on the leading axes: one multi-wire gate, or runs of one-wire gates on
-    neighbouring axes (``runs[t]`` the gates on ``wires[t]``, in order; the block is the Kronecker
-    product of the runs' products).
+    """A dense block on the leading axes.
+
+    One multi-wire gate, or runs of one-wire gates on neighbouring axes (``runs[t]`` the gates on
+    ``wires[t]``, in order; the block is the Kronecker product of the runs' products).
 
     ``wires`` are the leading axes of ``before`` (in the block's wire order) and the trailing axes of
     ``after``.
@@ -122,11 +124,14 @@ class Front(Step):
 
     def undo(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
         """The block's adjoint on the trailing axes, which come out leading."""
+        assert data is not None
         return _kernels.apply_back(state, jnp.conj(data).T, len(self.wires))
 
     def derivative(self, data: jax.Array, tangent: jax.Array, stacked: jax.Array) -> jax.Array:
-        """Through the transition matrix ``T = Tr_rest |psi><lambda|`` of the block's wires: one
-        read of the states, whatever the block's parameters."""
+        """Through the transition matrix ``T = Tr_rest |psi><lambda|`` of the block's wires.
+
+        One read of the states, whatever the block's parameters.
+        """
         d = 2 ** len(self.wires)
         flat = jnp.reshape(stacked, (stacked.shape[0], d, -1))
         transition = jnp.einsum("jr,kir->kji", flat[0], jnp.conj(flat[1:]))
@@ -162,10 +167,12 @@ class Diagonal(Step):
 
     def apply(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
         """Multiply in place."""
+        assert data is not None
         return _kernels.apply_diagonal(state, data, self._axes())
 
     def undo(self, data: jax.Array | None, state: jax.Array) -> jax.Array:
         """Multiply by the conjugate."""
+        assert data is not None
         return _kernels.apply_diagonal(state, jnp.conj(data), self._axes())
 
     def derivative(self, data: jax.Array, tangent: jax.Array, stacked: jax.Array) -> jax.Array:
@@ -214,8 +221,10 @@ class Monomial(Step):
 
 @dataclasses.dataclass(frozen=True)
 class Program:
-    """The steps, which ops need their matrix (dense) or their diagonal built, and the steps cut into
-    segments (see :class:`Segment`; a body's own ``segments`` is empty).
+    """A compiled program: its steps, which ops need their matrix or diagonal built, and its segments.
+
+    ``dense``: which ops need their matrix (dense) or their diagonal built. ``segments``: the steps cut
+    into segments (see :class:`Segment`; a body's own ``segments`` is empty).
 
     ``product``: the first segment holds only one-wire runs, each wire's at most once (the gates before
     any gate entangles), so on ``|0...0>`` it yields a product state, built directly in one pass.
@@ -371,8 +380,10 @@ def _body(steps: Sequence[Step], wires: tuple[Hashable, ...], dense: Sequence[bo
 def _segments(
     steps: Sequence[Step], signature: Sequence[Any], wires: tuple[Hashable, ...], dense: Sequence[bool]
 ) -> tuple[Segment, ...]:
-    """Cut ``steps`` into segments, greedily taking at each step the repetition covering most steps
-    (the shortest body among equals); steps in no repetition form plain single-run segments."""
+    """Cut ``steps`` into segments, greedily taking at each step the repetition covering most steps.
+
+    Among equals, the shortest body is taken; steps in no repetition form plain single-run segments.
+    """
 
     def key(step: Step) -> Any:
         if isinstance(step, Reorder):
@@ -429,7 +440,7 @@ def _segments(
 
 def _skeleton(cls: type, wires: tuple[Hashable, ...], hyper: tuple[Hashable, ...]) -> Operation:
     """An op of the given structure without parameters: enough to read how it acts."""
-    op = object.__new__(cls)
+    op: Operation = object.__new__(cls)
     object.__setattr__(op, "params", ())
     object.__setattr__(op, "wires", wires)
     object.__setattr__(op, "hyper", hyper)
@@ -454,8 +465,10 @@ def _compile(signature: tuple[Any, ...], wires: tuple[Hashable, ...]) -> Program
 
 
 def _product_prefix(steps: Sequence[Step]) -> int:
-    """How many leading steps are one-wire runs on distinct wires (after at most one leading
-    ``Reorder``): on a product state they leave a product state."""
+    """How many leading steps are one-wire runs on distinct wires (after at most one leading ``Reorder``).
+
+    On a product state they leave a product state.
+    """
     seen: set[Hashable] = set()
     count = 1 if steps and isinstance(steps[0], Reorder) else 0
     for step in steps[count:]:

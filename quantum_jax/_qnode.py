@@ -132,7 +132,7 @@ class QNode:
         ops = [i for i in items if isinstance(i, Operation)]
         self._single = single
         self._container = type(out)
-        return Tape(ops, returned)
+        return Tape(tuple(ops), tuple(returned))
 
     def __call__(self, *args: Any, shots: Any = False, key: Any = None, **kwargs: Any) -> Any:
         """Run the circuit; ``shots=`` overrides the device's shots and ``key=`` is the sampling key."""
@@ -177,4 +177,4 @@ def qnode(device: Device, **options: Any) -> Callable[[Callable[..., Any]], QNod
         >>> round(float(jax.grad(bell)(0.3)), 6)
         0.0
     """
-    return functools.partial(QNode, device=device, **options)  # type: ignore[return-value]
+    return functools.partial(QNode, device=device, **options)

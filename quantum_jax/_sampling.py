@@ -78,17 +78,21 @@ class Sampler:
 
     def _join(self, labels: dict[Hashable, Hashable], obs: Any) -> int:
         """The first group whose bases agree with ``labels`` (merged into it), else a new group."""
-        for g, merged in enumerate(self._groups):
-            if all(merged.get(w, label) == label for w, label in labels.items()):
-                merged.update(labels)
-                break
-        else:
+        g = next((i for i, merged in enumerate(self._groups) if self._agrees(merged, labels)), None)
+        if g is None:
             g = len(self._groups)
             self._groups.append(dict(labels))
             self._group_obs.append([])
+        else:
+            self._groups[g].update(labels)
         if obs is not None:
             self._group_obs[g].append(obs)
         return g
+
+    @staticmethod
+    def _agrees(merged: dict[Hashable, Hashable], labels: dict[Hashable, Hashable]) -> bool:
+        """Whether ``labels`` agree with a group's ``merged`` bases on every wire they share."""
+        return all(merged.get(w, label) == label for w, label in labels.items())
 
     def _draw(self, g: int) -> jax.Array:
         if g not in self._draws:

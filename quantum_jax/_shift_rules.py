@@ -60,9 +60,9 @@ def frequency_rule(frequencies: tuple[float, ...], shifts: tuple[float, ...] | N
     if abs(np.linalg.det(system)) < 1e-10:
         raise ValueError(f"shifts {tuple(xs)} cannot resolve frequencies {tuple(freqs)}; choose others.")
     weights = np.linalg.solve(system.T, np.asarray(freqs))
-    plus = tuple((float(w), 1.0, float(x)) for w, x in zip(weights, xs))
-    minus = tuple((-float(w), 1.0, -float(x)) for w, x in zip(weights, xs))
-    return tuple(t for pair in zip(plus, minus) for t in pair)
+    plus = tuple((float(w), 1.0, float(x)) for w, x in zip(weights, xs, strict=True))
+    minus = tuple((-float(w), 1.0, -float(x)) for w, x in zip(weights, xs, strict=True))
+    return tuple(t for pair in zip(plus, minus, strict=True) for t in pair)
 
 
 def period(frequencies: tuple[float, ...]) -> float | None:
@@ -74,8 +74,9 @@ def period(frequencies: tuple[float, ...]) -> float | None:
 
 
 def second_derivative_rule(frequencies: tuple[float, ...]) -> Recipe:
-    """The recipe for ``f''(x)``: the first-derivative rule applied twice, equal shifts merged
-    (modulo the period, so a single frequency needs ``f(x + pi)`` and ``f(x)`` only).
+    """The recipe for ``f''(x)``: the first-derivative rule applied twice, equal shifts merged.
+
+    Shifts are merged modulo the period, so a single frequency needs ``f(x + pi)`` and ``f(x)`` only.
 
     Example:
         >>> second_derivative_rule((1.0,))

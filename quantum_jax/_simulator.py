@@ -54,7 +54,7 @@ def resolve_wires(tape: Tape, wires: Sequence[Hashable] | None) -> Wires:
     return wires
 
 
-def initial_state(tape: Tape, wires: Wires, dtype: Any) -> jax.Array:
+def initial_state(tape: Tape, wires: Sequence[Hashable], dtype: Any) -> jax.Array:
     """``|0...0>``, or the product of the tape's leading state preparations and ``|0>``."""
     n = len(wires)
     axes = {w: i for i, w in enumerate(wires)}
@@ -135,8 +135,10 @@ def _run_products(runs: list[tuple[int, ...]], data: list[Any], dtype: Any) -> l
 
 
 def _kron(blocks: list[list[jax.Array]]) -> list[jax.Array]:
-    """The Kronecker product of each block's 2x2 factors (first factor most significant), batched
-    over the blocks with the same number of factors."""
+    """The Kronecker product of each block's 2x2 factors (first factor most significant).
+
+    Batched over the blocks with the same number of factors.
+    """
     out: list[jax.Array | None] = [None] * len(blocks)
     for width in {len(b) for b in blocks}:
         members = [i for i, b in enumerate(blocks) if len(b) == width]
@@ -163,7 +165,7 @@ def step_data(program: Program, ops: Sequence[Operation], dtype: Any) -> list[ja
     runs = [r for _, block in blocks for r in block]
     if not runs:
         return out
-    products = [data[r[0]] if len(r) == 1 else None for r in runs]
+    products: list[Any] = [data[r[0]] if len(r) == 1 else None for r in runs]
     longer = [k for k, r in enumerate(runs) if len(r) > 1]
     if longer:
         for k, p in zip(longer, _run_products([runs[k] for k in longer], data, dtype), strict=True):
@@ -237,13 +239,17 @@ def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -
 
 
 def _product_state(segment: Segment, ops: Sequence[Operation], dtype: Any) -> jax.Array:
-    """The state that a product-prefix segment (see ``Program.product``) makes of ``|0...0>``: each
-    block's matrix applied to ``|00>`` is its first column, and the blocks' wires end up trailing, in
-    the order they were applied, after the wires no block touched (still ``|0>``)."""
+    """The state that a product-prefix segment (see ``Program.product``) makes of ``|0...0>``.
+
+    Each block's matrix applied to ``|00>`` is its first column, and the blocks' wires end up trailing,
+    in the order they were applied, after the wires no block touched (still ``|0>``).
+    """
     body = segment.body
     data = step_data(body, [ops[i] for i in segment.reps[0]], dtype)
     order = body.steps[-1].after
-    blocks = [(step, d) for step, d in zip(body.steps, data, strict=True) if step.runs is not None]
+    blocks: list[tuple[Any, Any]] = [
+        (step, d) for step, d in zip(body.steps, data, strict=True) if step.runs is not None
+    ]
     idle = len(order) - sum(len(step.wires) for step, _ in blocks)
     state = jnp.zeros(2**idle, dtype).at[0].set(1)
     for _, d in blocks:

@@ -144,8 +144,13 @@ class QuantumTape(Tape):
         (RX(0.5, wires=[0]),)
     """
 
+    _cm: Any
+    _done: bool
+    _items: Any
+
     def __init__(self, operations: Sequence[Operation] = (), measurements: Sequence[Any] = ()) -> None:
-        super().__init__(operations, measurements)
+        """Start with ``operations`` and ``measurements``; a ``with`` block records more."""
+        super().__init__(tuple(operations), tuple(measurements))
         object.__setattr__(self, "_cm", None)
         object.__setattr__(self, "_done", False)
 
@@ -176,6 +181,7 @@ class QuantumTape(Tape):
         object.__setattr__(self, "_items", None)
 
 
-jax.tree_util.register_pytree_node(QuantumTape, _tape_flatten, _tape_unflatten)
+# A recorded tape unflattens into a plain Tape: what JAX transforms carry is the immutable record.
+jax.tree_util.register_pytree_node(QuantumTape, _tape_flatten, _tape_unflatten)  # type: ignore[arg-type]
 
 JacobianTape = QuantumTape

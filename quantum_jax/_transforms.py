@@ -91,7 +91,7 @@ class _Linearized:
                         "use diff_method='backprop'."
                     )
         self.n_extra = len(extra)
-        self.tape = Tape(tape.operations, ms + extra)
+        self.tape = Tape(tape.operations, tuple(ms + extra))
         self.original = tape
 
     def sizes(self, total: int) -> list[int]:
@@ -114,7 +114,7 @@ def _jacobian(
     tapes: list[Tape] = [base]
     index: dict[Shift, int] = {(): 0}
     plan: list[list[tuple[float, int]]] = []
-    for p, recipe in zip(trainable, terms_per_param):
+    for p, recipe in zip(trainable, terms_per_param, strict=True):
         row = []
         for c, a, s in recipe:
             key: Shift = () if (a == 1.0 and s == 0.0) else ((p, a, s),)
@@ -138,7 +138,7 @@ def _jacobian(
         if lin.var_index:
             value = flat[0]
             sizes = lin.sizes(value.shape[0])
-            starts = np.cumsum([0] + sizes)
+            starts = np.cumsum([0, *sizes])
             n_orig = int(starts[-1])
             for k, extra in lin.var_index:
                 q = int(starts[k])
@@ -224,7 +224,7 @@ def _param_shift(
     trainable = _trainable(tape, argnum)
     recipes = leaf_recipes(method, tape.canonical())
     terms = [
-        recipes[p] if recipes[p] is not None else fallback_recipe(method, f"tape parameter {p}")
+        r if (r := recipes[p]) is not None else fallback_recipe(method, f"tape parameter {p}")
         for p in trainable
     ]
     return _jacobian(tape.canonical(), terms, trainable)
@@ -339,9 +339,10 @@ def _hessian_plan(
 
     plan: dict[tuple[int, int], list[tuple[float, int]]] = {}
     for a, p in enumerate(trainable):
-        if freqs[p] is None or recipes[p] is None:
+        freq = freqs[p]
+        if freq is None or recipes[p] is None:
             raise ValueError(f"param_shift_hessian: tape parameter {p} has no shift rule.")
-        plan[(a, a)] = [(c, tape_for(((p, 1.0, s),))) for c, _, s in second_derivative_rule(tuple(freqs[p]))]
+        plan[(a, a)] = [(c, tape_for(((p, 1.0, s),))) for c, _, s in second_derivative_rule(tuple(freq))]
         for b in range(a + 1, len(trainable)):
             q = trainable[b]
             plan[(a, b)] = [

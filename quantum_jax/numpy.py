@@ -99,14 +99,26 @@ class tensor(onp.ndarray):  # noqa: N801 -- PennyLane's spelling
     requires_grad: bool
 
     def __new__(cls, input_array: Any, *args: Any, requires_grad: bool = True, **kwargs: Any) -> Any:
+        """Create a tensor from ``input_array``, flagged with ``requires_grad``.
+
+        Args:
+            input_array: anything :func:`numpy.asarray` accepts; tensors in it are read as plain arrays.
+            *args: passed on to :func:`numpy.asarray` (for instance ``dtype``).
+            requires_grad: whether the tensor is trainable.
+            **kwargs: passed on to :func:`numpy.asarray`.
+
+        Returns:
+            A new :class:`tensor` (a copy if the converted array is read-only); if ``input_array``
+            holds JAX tracers, a JAX array instead, since tracers cannot be stored in NumPy memory.
+        """
         if _has_tracer(input_array):
             return jnp.asarray(_plain(input_array), *args, **kwargs)
         obj = onp.asarray(_plain(input_array), *args, **kwargs)
         if not obj.flags.writeable:  # e.g. a zero-copy view of a JAX buffer
             obj = obj.copy()
-        obj = obj.view(cls)
-        obj.requires_grad = bool(requires_grad)
-        return obj
+        out: tensor = obj.view(cls)
+        out.requires_grad = bool(requires_grad)
+        return out
 
     def __array_finalize__(self, obj: Any) -> None:
         self.requires_grad = getattr(obj, "requires_grad", True)
@@ -141,7 +153,7 @@ class tensor(onp.ndarray):  # noqa: N801 -- PennyLane's spelling
         return tensor(result, requires_grad=requires_grad)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        constructor, args, state = super().__reduce__()  # type: ignore[misc]
+        constructor, args, state = super().__reduce__()  # type: ignore[str-unpack]
         return constructor, args, (state, self.requires_grad)
 
     def __setstate__(self, state: Any) -> None:

@@ -39,10 +39,12 @@ def random_params(name: str, k: int, rng: np.random.Generator) -> tuple[Any, ...
 
 
 def random_word(k: int, rng: np.random.Generator) -> str:
+    """A random Pauli word (letters of ``IXYZ``) of length ``k``."""
     return "".join(rng.choice(list("IXYZ"), size=k))
 
 
 def random_op(name: str, wires: Sequence[int], rng: np.random.Generator, adjoint: bool = False) -> ref.Op:
+    """A reference spec of gate ``name`` on ``wires`` with random parameters (and word)."""
     wires = tuple(int(w) for w in wires)
     word = random_word(len(wires), rng) if name == "PauliRot" else None
     return ref.Op(name, random_params(name, len(wires), rng), wires, word, adjoint)

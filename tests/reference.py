@@ -42,6 +42,7 @@ def controlled(target: np.ndarray) -> np.ndarray:
 
 
 def pauli_word(word: str) -> np.ndarray:
+    """The Kronecker product of the one-qubit Paulis named by ``word`` (e.g. ``"XZ"``)."""
     out = np.ones((1, 1), dtype=complex)
     for letter in word:
         out = np.kron(out, PAULIS[letter])
@@ -55,34 +56,41 @@ def pauli_exp(theta: float, word: str) -> np.ndarray:
 
 
 def rx(t: float) -> np.ndarray:
+    """RX(t) = exp(-i t X / 2)."""
     c, s = np.cos(t / 2), np.sin(t / 2)
     return np.array([[c, -1j * s], [-1j * s, c]], dtype=complex)
 
 
 def ry(t: float) -> np.ndarray:
+    """RY(t) = exp(-i t Y / 2)."""
     c, s = np.cos(t / 2), np.sin(t / 2)
     return np.array([[c, -s], [s, c]], dtype=complex)
 
 
 def rz(t: float) -> np.ndarray:
+    """RZ(t) = exp(-i t Z / 2)."""
     return np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])
 
 
 def phase_shift(p: float) -> np.ndarray:
+    """PhaseShift(p) = diag(1, e^{i p}) (also U1)."""
     return np.diag([1.0, np.exp(1j * p)]).astype(complex)
 
 
 def rot(phi: float, theta: float, omega: float) -> np.ndarray:
+    """Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)."""
     return rz(omega) @ ry(theta) @ rz(phi)
 
 
 def u2(phi: float, delta: float) -> np.ndarray:
+    """U2(phi, delta) in PennyLane's convention."""
     return np.array(
         [[1, -np.exp(1j * delta)], [np.exp(1j * phi), np.exp(1j * (phi + delta))]], dtype=complex
     ) / np.sqrt(2)
 
 
 def u3(theta: float, phi: float, delta: float) -> np.ndarray:
+    """U3(theta, phi, delta) in PennyLane's convention."""
     c, s = np.cos(theta / 2), np.sin(theta / 2)
     return np.array(
         [[c, -np.exp(1j * delta) * s], [np.exp(1j * phi) * s, np.exp(1j * (phi + delta)) * c]],
@@ -159,6 +167,7 @@ class Op:
     adjoint: bool = False
 
     def matrix(self) -> np.ndarray:
+        """The gate matrix on ``wires`` (conjugate-transposed when ``adjoint``)."""
         m = gate_matrix(self.name, self.params, len(self.wires), self.word)
         return m.conj().T if self.adjoint else m
 
@@ -177,6 +186,7 @@ def embed(mat: np.ndarray, wires: Sequence[int], n: int) -> np.ndarray:
 
 
 def bits_of(index: int, n: int) -> list[int]:
+    """The ``n`` bits of a basis index, wire 0 (most significant) first."""
     return [(index >> (n - 1 - q)) & 1 for q in range(n)]
 
 
@@ -199,6 +209,7 @@ def product_state(factors: Sequence[tuple[Sequence[int], np.ndarray]], n: int) -
 
 
 def basis_vector(bits: Sequence[int]) -> np.ndarray:
+    """The computational basis vector ``|bits>`` (wire 0 most significant)."""
     v = np.zeros(2 ** len(bits), dtype=complex)
     v[int("".join(str(int(b)) for b in bits), 2) if len(bits) else 0] = 1
     return v
@@ -223,6 +234,7 @@ def run(ops: Sequence[Op], n: int) -> np.ndarray:
 
 # --- observables and measurements ------------------------------------------------------------
 def obs_wires(obs: tuple) -> tuple[int, ...]:
+    """The wires an observable acts on, in order of first appearance."""
     kind = obs[0]
     if kind == "Tensor":
         return tuple(w for f in obs[1] for w in obs_wires(f))
@@ -254,17 +266,19 @@ def local_matrix(obs: tuple) -> np.ndarray:
 def obs_matrix(obs: tuple, n: int) -> np.ndarray:
     """The full ``2^n x 2^n`` matrix of an observable."""
     if obs[0] == "Hamiltonian":
-        return sum(c * obs_matrix(t, n) for c, t in zip(obs[1], obs[2]))
+        return sum(c * obs_matrix(t, n) for c, t in zip(obs[1], obs[2], strict=True))
     return embed(local_matrix(obs), obs_wires(obs), n)
 
 
 def expval(psi: np.ndarray, obs: tuple, n: int) -> float:
+    """The expectation value ``<psi|obs|psi>`` (checked to be real)."""
     val = np.vdot(psi, obs_matrix(obs, n) @ psi)
     assert abs(val.imag) < 1e-9
     return float(val.real)
 
 
 def var(psi: np.ndarray, obs: tuple, n: int) -> float:
+    """The variance ``<obs^2> - <obs>^2`` in the state ``psi``."""
     m = obs_matrix(obs, n)
     return float(np.vdot(psi, m @ m @ psi).real - np.vdot(psi, m @ psi).real ** 2)
 
@@ -283,8 +297,11 @@ def probs(psi: np.ndarray, wires: Sequence[int] | None, n: int) -> np.ndarray:
 
 
 def eigenbasis(obs: tuple) -> np.ndarray:
-    """Columns: the eigenvectors in PennyLane's eigenvalue order (Paulis and Hadamard: +1 then -1;
-    Identity and basis projectors: the computational basis; Hermitian: ascending eigenvalues)."""
+    """Columns: the eigenvectors in PennyLane's eigenvalue order.
+
+    Paulis and Hadamard: +1 then -1; Identity and basis projectors: the computational basis;
+    Hermitian: ascending eigenvalues.
+    """
     kind = obs[0]
     if kind in ("PauliX", "PauliY", "PauliZ", "Hadamard"):
         w, v = np.linalg.eigh(local_matrix(obs))
@@ -327,15 +344,18 @@ def density_matrix(psi: np.ndarray, wires: Sequence[int], n: int) -> np.ndarray:
 
 # --- random inputs ---------------------------------------------------------------------------
 def random_state(rng: np.random.Generator, dim: int) -> np.ndarray:
+    """A random normalised complex state vector of length ``dim``."""
     v = rng.normal(size=dim) + 1j * rng.normal(size=dim)
     return v / np.linalg.norm(v)
 
 
 def random_unitary(rng: np.random.Generator, dim: int) -> np.ndarray:
+    """A random ``dim x dim`` unitary (QR of a complex Gaussian matrix, phases fixed)."""
     q, r = np.linalg.qr(rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim)))
     return q * (np.diag(r) / np.abs(np.diag(r)))
 
 
 def random_hermitian(rng: np.random.Generator, dim: int) -> np.ndarray:
+    """A random ``dim x dim`` Hermitian matrix."""
     a = rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim))
     return (a + a.conj().T) / 2

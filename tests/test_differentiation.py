@@ -50,7 +50,7 @@ def fast_jit(fn: Callable[..., Any]) -> Callable[..., Any]:
             lowered = jitted.lower(*args)
             try:
                 compiled[key] = lowered.compile(_FAST_XLA)
-            except Exception:  # noqa: BLE001 - an XLA without these options
+            except Exception:  # an XLA without these options
                 compiled[key] = lowered.compile()
         return compiled[key](*args)
 
@@ -200,7 +200,7 @@ def random_circuit(key: str, batch: int = 2) -> Circuit:
     fixed_names = [f for f in FIXED if (ref.GATE_SIGNATURES[f][0] or 1) <= n]
     gates: list[Gate] = []
     for i in rng.permutation(len(entries)):
-        name, word, forced = (tuple(entries[i]) + (None, None))[:3]
+        name, word, forced = (*entries[i], None, None)[:3]
         fixed_wires, num_params = ref.GATE_SIGNATURES[name]
         k = len(word) if word else fixed_wires or int(rng.integers(2, n + 1))
         wires = tuple(int(w) for w in rng.permutation(n)[:k])
@@ -262,9 +262,11 @@ def reference_jacobian(circ: Circuit, theta: np.ndarray, h: float = 1e-6) -> np.
 
 @pytest.mark.parametrize("key", list(GROUPS))
 def test_random_circuit_derivatives_agree(key):
-    """Values, Jacobians and Hessians of expval / var / probs of a random circuit, under jit(vmap(...)):
-    parameter-shift == backprop == adjoint (expvals) to 1e-10, finite differences to 1e-5, and the
-    values and Jacobian against the NumPy reference."""
+    """Values, Jacobians and Hessians of expval / var / probs of a random circuit, under jit(vmap(...)).
+
+    Parameter-shift == backprop == adjoint (expvals) to 1e-10, finite differences to 1e-5, and the
+    values and Jacobian against the NumPy reference.
+    """
     circ = random_circuit(key)
     thetas = jnp.asarray(circ.thetas)
     batch, dim = thetas.shape
@@ -275,7 +277,7 @@ def test_random_circuit_derivatives_agree(key):
     out = y_ps.shape[1]
     assert out == 5 + 2 ** len(circ.probs_wires)
     assert j_ps.shape == (batch, out, dim) and h_ps.shape == (batch, out, dim, dim)
-    for theta, y in zip(circ.thetas, np.asarray(y_ps)):
+    for theta, y in zip(circ.thetas, np.asarray(y_ps), strict=True):
         assert_close(y, circ.reference(theta), "values against the reference")
     j_ref = reference_jacobian(circ, circ.thetas[0])
     assert_close(j_bp[0], j_ref, "Jacobian vs reference", atol=1e-6, rtol=0)
@@ -305,8 +307,11 @@ def test_random_circuit_derivatives_agree(key):
 
 
 def test_derivative_orders_commute_and_third_derivatives():
-    """jacfwd(jacrev) == jacrev(jacfwd) == jacrev(jacrev) for parameter-shift, and its third
-    derivatives equal backprop's, on a circuit with two-term and four-term (controlled) parameters."""
+    """jacfwd(jacrev) == jacrev(jacfwd) == jacrev(jacrev) for parameter-shift; third derivatives too.
+
+    The third derivatives equal backprop's, on a circuit with two-term and four-term (controlled)
+    parameters.
+    """
     dev = qml.device("default.qubit", wires=2)
 
     def tape(p: Any) -> qml.tape.Tape:
@@ -385,8 +390,10 @@ def test_adjoint_rejects_probs_and_var():
 
 
 def prepared_cost(method: Any, with_basis_state: bool) -> Callable[[Any], Any]:
-    """StatePrep of ``cos x |0> + sin x |1>`` on wire 1 (optionally BasisState |1> on wire 0), then
-    ``<Z_1>`` = cos(2x)."""
+    """StatePrep of ``cos x |0> + sin x |1>`` on wire 1, then ``<Z_1>`` = cos(2x).
+
+    With ``with_basis_state``, also BasisState |1> on wire 0 (the CNOT then flips wire 1).
+    """
     dev = qml.device("default.qubit", wires=2)
 
     def cost(x: Any) -> Any:
@@ -400,8 +407,11 @@ def prepared_cost(method: Any, with_basis_state: bool) -> Callable[[Any], Any]:
 
 
 def _fresh_traces() -> None:
-    """The fallback warning is raised when a derivative is first traced; forget earlier traces of the
-    same structure (another test in this process may have made them)."""
+    """Forget earlier traces, so that the fallback warning is raised again.
+
+    The warning is raised when a derivative is first traced; another test in this process may already
+    have traced the same structure.
+    """
     jax.clear_caches()
     quantum_jax._core.circuit_function.cache_clear()
     quantum_jax._execute._single.cache_clear()
@@ -427,8 +437,10 @@ def test_adjoint_with_traced_state_prep_and_basis_state():
 
 
 def test_chain_rule_through_classical_processing():
-    """RX(2x) and Rot(x, x**2, sin x): first and second derivatives in x by every method, against
-    central differences of the NumPy reference."""
+    """RX(2x) and Rot(x, x**2, sin x): first and second derivatives in x by every method.
+
+    Checked against central differences of the NumPy reference.
+    """
     dev = qml.device("default.qubit", wires=2)
 
     def tape(x: Any) -> qml.tape.Tape:
@@ -680,7 +692,7 @@ def test_finite_diff_kwargs():
     ]
     grads = jax.jit(lambda x: [jax.grad(rx_cost(finite_diff, gradient_kwargs=kw))(x) for kw, _ in cases])(x)
     tape = qml.tape.Tape([qml.RX(x, wires=0)], [qml.expval(qml.PauliZ(0))])
-    for (kwargs, expected), g in zip(cases, grads):
+    for (kwargs, expected), g in zip(cases, grads, strict=True):
         assert abs(expected + math.sin(x)) > 1e-3  # distinguishable from the derivative
         assert_close(g, expected, f"execute {kwargs}")
         tapes, fn = finite_diff(tape, **kwargs)

@@ -152,10 +152,9 @@ def test_state_preparation_after_a_gate():
     match = r"prepares a state after other gates; state preparations must come first"
     with pytest.raises(ValueError, match=match):
         Tape([qml.Hadamard(wires=0), qml.BasisState(np.array([1]), wires=[1])], [])
-    with pytest.raises(ValueError, match=match):
-        with QuantumTape():
-            qml.RX(0.1, wires=0)
-            qml.StatePrep(np.array([0.6, 0.8]), wires=1)
+    with pytest.raises(ValueError, match=match), QuantumTape():
+        qml.RX(0.1, wires=0)
+        qml.StatePrep(np.array([0.6, 0.8]), wires=1)
     with pytest.raises(ValueError, match=match):
         under_jit(lambda x: Tape([qml.RX(x, wires=0), qml.StatePrep(jnp.array([1.0, 0.0]), wires=1)]).wires)
     with pytest.raises(ValueError, match=r"prepares wires that were already prepared"):
@@ -223,9 +222,8 @@ def test_circuit_too_large_for_memory():
 def test_tape_records_only_once():
     with QuantumTape() as tape:
         qml.RX(0.1, wires=0)
-    with pytest.raises(RuntimeError, match=r"a tape can be recorded only once"):
-        with tape:
-            pass
+    with pytest.raises(RuntimeError, match=r"a tape can be recorded only once"), tape:
+        pass
     with pytest.raises(ValueError, match=r"with_parameters: 'params' has 2 entries; this tape has 1"):
         tape.with_parameters([0.1, 0.2])
 
@@ -268,7 +266,7 @@ def test_inputs_are_not_mutated():
     ops_before = tape.operations
     out = jax.jit(lambda t: simulate(t, (0, 1, 2, 3)))(tape)
     (2.0 * h, h + qml.PauliX(0), h @ qml.PauliY(3))  # arithmetic builds new objects
-    for x, orig in zip((u, vec, bits, herm, coeffs, params), originals):
+    for x, orig in zip((u, vec, bits, herm, coeffs, params), originals, strict=True):
         np.testing.assert_array_equal(x, orig)
     assert wires == wires_copy
     assert tape.operations is ops_before and len(h.ops) == 2

@@ -1,5 +1,8 @@
-"""``qml.execute``: results, batching and caching (counted with ``qml.Tracker``), compilation reuse,
-interfaces, errors, and the worked example of the seed document."""
+"""Tests of ``qml.execute``.
+
+Results, batching and caching (counted with ``qml.Tracker``), compilation reuse, interfaces, errors,
+and the worked example of the seed document.
+"""
 
 from __future__ import annotations
 
@@ -259,7 +262,7 @@ def test_tapes_of_one_structure_run_as_one_batched_call():
         res = qml.execute([two_term_tape(p) for p in points], DEV, None)
     assert tracker.totals == {"executions": 5, "batches": 1}
     assert tracker.history["batch_sizes"] == [5]
-    for r, p in zip(res, points):
+    for r, p in zip(res, points, strict=True):
         assert_close(r, two_term_reference(p))
     # two structures: one batched call each
     probs_tape = qml.tape.Tape([qml.RX(0.5, wires=0)], [qml.probs(wires=[0, 1])])
@@ -330,8 +333,8 @@ def test_new_parameter_values_do_not_retrace(compile_events, monkeypatch):
     assert compile_events["backend_compile_duration"] == 0
     assert len(jitted) == 3 and jitted[0] is jitted[1] is jitted[2]
     assert jitted[0]._cache_size() == 1
-    for res, points in zip((first, second, third), batches):
-        for r, p in zip(res, points):
+    for res, points in zip((first, second, third), batches, strict=True):
+        for r, p in zip(res, points, strict=True):
             assert_close(r, retrace_reference(p))
 
     # gradients too: the second gradient with new values traces and compiles nothing
@@ -514,7 +517,7 @@ def test_seed_example_cost():
     assert isinstance(c, np.floating) or type(c) is np.ndarray
     assert float(c) == pytest.approx(SEED_COST, abs=1e-12)
     p = [0.1, 0.2, 0.3]
-    assert SEED_COST == pytest.approx(math.cos(p[0]) * math.cos(p[1]) + math.cos(p[2]), abs=1e-14)
+    assert math.cos(p[0]) * math.cos(p[1]) + math.cos(p[2]) == pytest.approx(SEED_COST, abs=1e-14)
 
 
 def test_seed_example_gradient_and_hessian():

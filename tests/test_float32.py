@@ -42,7 +42,7 @@ def test_suite_runs_with_x64_enabled():
 def test_random_float32_circuit_dtypes_and_accuracy():
     rng = rng_for("float32-circuit")
     n = 4
-    specs = [ref.Op("RX", (0.3,), (1,))] + random_circuit(rng, n, depth=10, prep=False)
+    specs = [ref.Op("RX", (0.3,), (1,)), *random_circuit(rng, n, depth=10, prep=False)]
     specs.insert(0, ref.Op("StatePrep", (ref.random_state(rng, 4),), (3, 0)))
     single = [as_single(s) for s in specs]
     obs = ("Tensor", [("PauliX", (0,)), ("Hermitian", (2,), ref.random_hermitian(rng, 2))])
@@ -62,7 +62,7 @@ def test_random_float32_circuit_dtypes_and_accuracy():
         ref.density_matrix(psi, (3, 1), n),
     ]  # fmt: skip
     dtypes = [jnp.complex64] + [jnp.float32] * 6 + [jnp.complex64]
-    for m, got, exp, dt in zip(measurements, out, want, dtypes):
+    for m, got, exp, dt in zip(measurements, out, want, dtypes, strict=True):
         assert got.dtype == dt, (m, got.dtype)
         np.testing.assert_allclose(got, exp, atol=TOL32, err_msg=repr(m))
     # single precision really is single: it differs from the float64 result at the float32 level
@@ -136,7 +136,7 @@ def test_float32_under_vmap_and_grad():
     assert values.dtype == jnp.float32
     grads = jax.jit(jax.vmap(jax.grad(expval)))(xs)
     assert grads.dtype == jnp.float32
-    for x, v, g in zip(np.asarray(xs, np.float64), values, grads):
+    for x, v, g in zip(np.asarray(xs, np.float64), values, grads, strict=True):
         np.testing.assert_allclose(v, reference_expval(x), atol=TOL32)
         h = 1e-6
         fd = (reference_expval(x + h) - reference_expval(x - h)) / (2 * h)
@@ -150,10 +150,10 @@ def test_gate_matrices_keep_single_precision():
     specs = [as_single(random_op(n, range(ref.GATE_SIGNATURES[n][0] or 2), rng)) for n in names]
 
     def matrices(params):
-        return [build(s, params=p).matrix() for s, p in zip(specs, params)]
+        return [build(s, params=p).matrix() for s, p in zip(specs, params, strict=True)]
 
     mats = jax.jit(matrices)([s.params for s in specs])
-    for name, spec, m in zip(names, specs, mats):
+    for name, spec, m in zip(names, specs, mats, strict=True):
         assert m.dtype == jnp.complex64, name
         double = tuple(np.asarray(p).astype(complex if np.iscomplexobj(p) else float) for p in spec.params)
         want = ref.Op(name, double, spec.wires, spec.word).matrix()

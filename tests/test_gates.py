@@ -286,7 +286,7 @@ def test_gate_is_a_pytree(cls):
     op = build(spec)
     leaves, treedef = jax.tree_util.tree_flatten(op)
     assert len(leaves) == ref.GATE_SIGNATURES[name][1]
-    for leaf, p in zip(leaves, spec.params):
+    for leaf, p in zip(leaves, spec.params, strict=True):
         np.testing.assert_array_equal(np.asarray(leaf), np.asarray(p))
     rebuilt = jax.tree_util.tree_unflatten(treedef, leaves)
     assert type(rebuilt) is cls and rebuilt.wires == op.wires and rebuilt.hyper == op.hyper
@@ -313,8 +313,11 @@ def test_gate_is_a_pytree(cls):
 # --- parameter frequencies (the data the parameter-shift rules read) --------------------------
 @parametrized_classes
 def test_declared_frequencies_describe_expectation_values(cls):
-    """``<psi|U(x)^dag O U(x)|psi>`` is a trigonometric polynomial in each parameter whose
-    frequencies are exactly the declared ones."""
+    """``<psi|U(x)^dag O U(x)|psi>`` has exactly the declared frequencies in each parameter.
+
+    For each parameter, a least-squares fit on the declared frequencies reproduces the expectation
+    value exactly, and every declared frequency is present (for a random state and observable).
+    """
     rng = rng_for("freq", cls.__name__)
     name = cls.__name__
     for k in wire_counts(name):

@@ -228,7 +228,7 @@ def seed000():
 
 
 def test_seed000_cost(seed000):
-    ns, (cost, _, _) = seed000
+    _ns, (cost, _, _) = seed000
     assert onp.ndim(cost) == 0
     assert onp.isrealobj(cost)
     assert float(cost) == pytest.approx(SEED000_COST, abs=TOL)
@@ -314,7 +314,7 @@ def seed002():
 
 
 def test_seed002_dcircuit(seed002):
-    ns, (dcircuit_value, _) = seed002
+    _ns, (dcircuit_value, _) = seed002
     assert onp.shape(dcircuit_value) == (2,)
     onp.testing.assert_allclose(onp.asarray(dcircuit_value, float), SEED002_DCIRCUIT, rtol=0, atol=TOL)
     exact = [-math.sin(0.54) * math.cos(0.12), -math.cos(0.54) * math.sin(0.12)]

@@ -72,7 +72,7 @@ def _factor_matrix(f: tuple) -> tuple[np.ndarray, tuple[int, ...]]:
 
 def dense(spec: tuple, n: int) -> np.ndarray:
     if spec[0] == "ham":
-        return sum(c * dense(term, n) for c, term in zip(spec[1], spec[2]))
+        return sum(c * dense(term, n) for c, term in zip(spec[1], spec[2], strict=True))
     out = np.eye(2**n, dtype=complex)
     for f in spec:
         mat, wires = _factor_matrix(f)
@@ -224,7 +224,9 @@ def _check_estimate(m: tuple, est, exact, psi: np.ndarray, n: int, shots: int) -
         if spec[0] == "ham":
             mu = float(np.real(psi.conj() @ dense(spec, n) @ psi))
             # Terms may be sampled together or apart: bound the variance by (sum |c_i| sigma_i)^2.
-            sd = sum(abs(c) * np.sqrt(moments(dense(t, n), psi)[1]) for c, t in zip(spec[1], spec[2]))
+            sd = sum(
+                abs(c) * np.sqrt(moments(dense(t, n), psi)[1]) for c, t in zip(spec[1], spec[2], strict=True)
+            )
         else:
             mu, v, _ = moments(dense(spec, n), psi)
             sd = np.sqrt(v)
@@ -263,7 +265,7 @@ def test_estimates_within_five_standard_errors(case):
         exact = circuit(params, shots=None)
         est = circuit(params, key=key(100 + trial))
         assert len(est) == len(meas)
-        for m, e, x in zip(meas, est, exact):
+        for m, e, x in zip(meas, est, exact, strict=True):
             _check_estimate(m, e, x, psi, n, EST_SHOTS)
 
 
@@ -335,8 +337,10 @@ def test_parameter_shift_gradient_within_five_standard_errors():
 
 
 def test_parameter_shift_spread_matches_standard_error():
-    """Over many keys the gradient estimates scatter by sqrt(sum_k c_k^2 Var_k / shots): every shifted
-    circuit draws its own, independent samples."""
+    """Over many keys the gradient estimates scatter by sqrt(sum_k c_k^2 Var_k / shots).
+
+    That is: every shifted circuit draws its own, independent samples.
+    """
     f = grad_qnodes()["ps"]
     shots = 2000
     x = jnp.asarray(GRAD_X)
@@ -427,7 +431,9 @@ def key_qnode(seed: int | None = 21) -> qml.QNode:
 
 
 def _equal(a, b) -> bool:
-    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b))
+    return len(a) == len(b) and all(
+        np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(a, b, strict=True)
+    )
 
 
 def test_same_key_reproduces_and_different_keys_differ():

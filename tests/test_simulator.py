@@ -79,7 +79,7 @@ def test_random_circuit_all_measurements(n):
         ref.density_matrix(psi, dm_wires, n),
     ]
     assert len(out) == len(want)
-    for m, got, exp in zip(measurements, out, want):
+    for m, got, exp in zip(measurements, out, want, strict=True):
         assert np.shape(got) == np.shape(exp) == m.shape(n), m
         np.testing.assert_allclose(got, exp, atol=ATOL, err_msg=repr(m))
     # sanity of the reference itself: a normalized state, probabilities that sum to one
@@ -99,7 +99,7 @@ def test_jit_matches_eager_on_a_random_circuit():
     eager = simulate(tape, wires)
     jitted = jax.jit(lambda t: simulate(t, wires))(tape)
     psi = ref.run(specs, n)
-    for e, j in zip(eager, jitted):
+    for e, j in zip(eager, jitted, strict=True):
         np.testing.assert_allclose(j, e, atol=ATOL)
     np.testing.assert_allclose(eager[0], psi, atol=ATOL)
     np.testing.assert_allclose(np.ravel(final_state(tape, wires)), psi, atol=ATOL)
@@ -116,7 +116,7 @@ def test_vmap_over_stacked_tapes_matches_loop():
     structure.insert(0, ref.Op("StatePrep", (ref.random_state(rng, 4),), (2, 0)))
     ham_obs = [("PauliZ", (0,)), ("Tensor", [("PauliX", (1,)), ("PauliY", (2,))])]
     batch = []
-    for b in range(3):
+    for _ in range(3):
         specs = [
             ref.Op(s.name, random_params(s.name, len(s.wires), rng), s.wires, s.word, s.adjoint)
             if s.name != "StatePrep"
@@ -140,7 +140,7 @@ def test_vmap_over_stacked_tapes_matches_loop():
         loop = jit_simulate(tapes[b], wires)
         psi = ref.run(specs, n)
         want = [ref.expval(psi, ham, n), ref.var(psi, ham, n), ref.probs(psi, (1, 2), n)]
-        for g, lp, w in zip(got, loop, want):
+        for g, lp, w in zip(got, loop, want, strict=True):
             np.testing.assert_allclose(g[b], lp, atol=ATOL)
             np.testing.assert_allclose(g[b], w, atol=ATOL)
 
@@ -154,7 +154,7 @@ def _circuit_state(rng, n, depth=8):
 def test_tensor_products_hermitian_and_projectors():
     rng = rng_for("observables")
     n = 4
-    specs, ops, psi = _circuit_state(rng, n)
+    _specs, ops, psi = _circuit_state(rng, n)
     herm = ref.random_hermitian(rng, 4)
     vec = ref.random_state(rng, 4)
     observables = [
@@ -175,7 +175,7 @@ def test_tensor_products_hermitian_and_projectors():
     measurements += [qml.var(build_obs(o)) for o in var_observables]
     out = jit_simulate(Tape(ops, measurements), tuple(range(n)))
     want = [ref.expval(psi, o, n) for o in observables] + [ref.var(psi, o, n) for o in var_observables]
-    for m, g, w in zip(measurements, out, want):
+    for m, g, w in zip(measurements, out, want, strict=True):
         np.testing.assert_allclose(g, w, atol=ATOL, err_msg=repr(m))
     # the Tensor flattens nested products and keeps the factor order
     t = build_obs(observables[0])
@@ -185,7 +185,7 @@ def test_tensor_products_hermitian_and_projectors():
 def test_probs_of_observables_and_wire_orders():
     rng = rng_for("probs")
     n = 4
-    specs, ops, psi = _circuit_state(rng, n)
+    _specs, ops, psi = _circuit_state(rng, n)
     herm = ref.random_hermitian(rng, 4)
     observables = [
         ("PauliX", (2,)), ("PauliY", (0,)), ("PauliZ", (3,)), ("Hadamard", (1,)), ("Identity", (0,)),
@@ -199,14 +199,14 @@ def test_probs_of_observables_and_wire_orders():
     measurements += [qml.probs(wires=list(ws)) for ws in wire_sets]
     out = jit_simulate(Tape(ops, measurements), tuple(range(n)))
     want = [ref.probs_of_op(psi, o, n) for o in observables] + [ref.probs(psi, ws, n) for ws in wire_sets]
-    for m, g, w in zip(measurements, out, want):
+    for m, g, w in zip(measurements, out, want, strict=True):
         np.testing.assert_allclose(g, w, atol=ATOL, err_msg=repr(m))
 
 
 def test_hamiltonian_expval_and_var():
     rng = rng_for("hamiltonian")
     n = 3
-    specs, ops, psi = _circuit_state(rng, n)
+    _specs, ops, psi = _circuit_state(rng, n)
     ham = (
         "Hamiltonian",
         [0.5, -1.3, 2.0, 0.7, -0.2],
@@ -232,7 +232,7 @@ def test_hamiltonian_expval_and_var():
 def test_observable_arithmetic():
     rng = rng_for("arithmetic")
     n = 3
-    specs, ops, psi = _circuit_state(rng, n)
+    _specs, ops, psi = _circuit_state(rng, n)
     z0, x1, y2 = ("PauliZ", (0,)), ("PauliX", (1,)), ("PauliY", (2,))
     herm = ref.random_hermitian(rng, 2)
     cases = [
@@ -274,7 +274,7 @@ def test_observable_arithmetic():
         measurements += tape.measurements
         built.append(obs)
     out = jit_simulate(Tape(ops, measurements), tuple(range(n)))
-    for i, (obs, (_, spec)) in enumerate(zip(built, cases)):
+    for i, (obs, (_, spec)) in enumerate(zip(built, cases, strict=True)):
         np.testing.assert_allclose(out[2 * i], ref.expval(psi, spec, n), atol=ATOL, err_msg=repr(obs))
         np.testing.assert_allclose(out[2 * i + 1], ref.var(psi, spec, n), atol=ATOL, err_msg=repr(obs))
 
@@ -310,7 +310,7 @@ def test_recording_matches_explicit_tape(tape_cls):
     # the recorded tape is a pytree; it round-trips to a plain Tape with the same results
     leaves, treedef = jax.tree_util.tree_flatten(tape)
     again = jax.tree_util.tree_unflatten(treedef, leaves)
-    for a, b in zip(jit_simulate(again, tuple(range(n))), out):
+    for a, b in zip(jit_simulate(again, tuple(range(n))), out, strict=True):
         np.testing.assert_allclose(a, b, atol=0)
 
 
@@ -394,7 +394,7 @@ def test_device_with_string_labels():
         psi, ref.probs(psi, None, n), ref.probs(psi, (3, 0), n), ref.expval(psi, obs, n),
         ref.var(psi, ham, n), ref.density_matrix(psi, (2, 0), n),
     ]  # fmt: skip
-    for g, w in zip(out, want):
+    for g, w in zip(out, want, strict=True):
         np.testing.assert_allclose(g, w, atol=ATOL)
 
 
@@ -426,9 +426,11 @@ def _tensor_reference(specs: list, n: int) -> np.ndarray:
 
 @pytest.mark.parametrize("n", [6, 7])
 def test_fused_program_matches_a_tensor_reference(n, monkeypatch):
-    """Runs merged into 2-wire blocks, axis reorders, diagonal runs, wide dense gates and permutation
-    gates gathered in one pass; at 7 wires the gather's indices are computed inside the program (as
-    they are above ``STORED_INDEX_WIRES``)."""
+    """Runs merged into 2-wire blocks, axis reorders, diagonal runs, wide dense gates, gathers.
+
+    Permutation gates are gathered in one pass; at 7 wires the gather's indices are computed inside the
+    program (as they are above ``STORED_INDEX_WIRES``).
+    """
     from quantum_jax import _kernels, _program
 
     if n == 7:
@@ -449,8 +451,10 @@ def test_fused_program_matches_a_tensor_reference(n, monkeypatch):
 
 
 def _layers(rng: np.random.Generator, n: int, count: int) -> list:
-    """``count`` layers of one random structure (a random circuit, then a CNOT ring), each with its
-    own angles: scalar parameters shifted by ``0.1 * layer``."""
+    """``count`` layers of one random structure (a random circuit, then a CNOT ring).
+
+    Each layer has its own angles: scalar parameters shifted by ``0.1 * layer``.
+    """
     layer = random_circuit(rng, n, depth=10, prep=False)
     layer += [ref.Op("CNOT", (), (w, (w + 1) % n)) for w in range(n)]
 
@@ -465,9 +469,11 @@ def _layers(rng: np.random.Generator, n: int, count: int) -> list:
 
 @pytest.mark.parametrize("n", [3, 5])
 def test_repeated_layers_run_as_one_scanned_body(n):
-    """A circuit of repeated layers compiles to a segment scanned over the layers; the state
-    matches the tensor reference, and so it does when one layer's parameters are float32 (the
-    layers are then unrolled)."""
+    """A circuit of repeated layers compiles to a segment scanned over the layers.
+
+    The state matches the tensor reference, and so it does when one layer's parameters are float32
+    (the layers are then unrolled).
+    """
     from quantum_jax import _program
 
     count = 4
@@ -492,8 +498,11 @@ def test_repeated_layers_run_as_one_scanned_body(n):
 
 
 def test_gradients_through_scanned_layers_match_finite_differences():
-    """Backprop (through the scan), parameter-shift (the scan in a vmapped batch) and adjoint (the
-    unrolled steps) agree with central differences of the NumPy reference on a 4-layer circuit."""
+    """Backprop, parameter-shift and adjoint agree with the reference on a 4-layer circuit.
+
+    Backprop runs through the scan, parameter-shift runs the scan in a vmapped batch and adjoint the
+    unrolled steps; all are checked against central differences of the NumPy reference.
+    """
     n, count = 3, 4
     dev = qml.device("default.qubit", wires=n)
 
@@ -546,8 +555,10 @@ def test_repeated_layers_without_parameters():
 
 @pytest.mark.parametrize("prep", [False, True])
 def test_gates_before_any_entangling_gate_build_a_product_state(prep):
-    """One-wire gates ahead of every entangling gate (here on some wires only, with a wire left
-    idle) are applied to |0...0> as one product state; after a state preparation they run as gates."""
+    """One-wire gates ahead of every entangling gate are applied to |0...0> as one product state.
+
+    Here on some wires only, with a wire left idle; after a state preparation they run as gates.
+    """
     from quantum_jax import _program
 
     n = 5
@@ -558,8 +569,8 @@ def test_gates_before_any_entangling_gate_build_a_product_state(prep):
     program = _program.compile_program(ops, tuple(range(n)))
     assert program.product
     if prep:
-        specs = [ref.Op("BasisState", (np.array([1, 0, 1, 1, 0]),), tuple(range(n)))] + specs
-        ops = [build(specs[0])] + ops
+        specs = [ref.Op("BasisState", (np.array([1, 0, 1, 1, 0]),), tuple(range(n))), *specs]
+        ops = [build(specs[0]), *ops]
     state = jax.jit(lambda t: final_state(t, tuple(range(n))))(Tape(ops, [qml.state()]))
     psi = np.zeros((2,) * n, complex)
     psi[(1, 0, 1, 1, 0) if prep else (0,) * n] = 1

@@ -1,0 +1,117 @@
+"""The house rules of ``ARCHITECTURE.md``, checked on the source: layers, no cycles, short functions."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+import quantum_jax
+
+PACKAGE = pathlib.Path(quantum_jax.__file__).parent
+
+# The layers of ARCHITECTURE.md, bottom first. A module may import modules of its own layer or of
+# lower ones, never of a higher one; a new module must be placed here.
+LAYERS: dict[str, int] = {
+    # 0 foundation: wire labels, recording, the Pauli algebra, array kernels, shift-rule algebra, shots
+    **dict.fromkeys(["_wires", "_recording", "_pauli", "_kernels", "_shift_rules", "_shots", "_memory"], 0),
+    # 1 operations: gates, observables, measurements
+    **dict.fromkeys(
+        ["_operation", "_observables", "_gates", "_hermitian", "_sampling", "_measurements", "_legacy"], 1
+    ),
+    # 2 tape
+    "_tape": 2,
+    # 3 simulator and the device description it runs on
+    **dict.fromkeys(["_program", "_simulator", "_device"], 3),
+    # 4 differentiation and execution
+    **dict.fromkeys(["_methods", "_adjoint", "_core", "_execute", "_transforms", "_tracker"], 4),
+    # 5 QNodes
+    "_qnode": 5,
+    # 6 the PennyLane-style shim
+    **dict.fromkeys(["numpy", "_autograd"], 6),
+    # 7 the public faces: re-exports and the demo
+    **dict.fromkeys(["__init__", "__main__", "gradients", "simulator", "tape"], 7),
+}
+
+MAX_FUNCTION_LINES = 60
+
+
+def _modules() -> dict[str, ast.Module]:
+    return {f.stem: ast.parse(f.read_text(), str(f)) for f in sorted(PACKAGE.glob("*.py"))}
+
+
+def _imports(tree: ast.Module) -> set[str]:
+    """The package modules a module imports anywhere (module level, functions, TYPE_CHECKING)."""
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module is None:
+                out.update(alias.name for alias in node.names)
+            elif node.level == 1:
+                out.add(node.module.split(".")[0])
+            elif node.module and node.module.startswith("quantum_jax."):
+                out.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            out.update(a.name.split(".")[1] for a in node.names if a.name.startswith("quantum_jax."))
+    return out
+
+
+def test_every_module_has_a_layer():
+    assert sorted(set(_modules()) - set(LAYERS)) == []
+    assert sorted(set(LAYERS) - set(_modules())) == []
+
+
+def test_imports_point_down_only():
+    upward = [
+        f"{name} (layer {LAYERS[name]}) imports {dep} (layer {LAYERS[dep]})"
+        for name, tree in _modules().items()
+        for dep in sorted(_imports(tree))
+        if dep in LAYERS and LAYERS[dep] > LAYERS[name]
+    ]
+    assert upward == []
+
+
+def test_no_import_cycles():
+    graph = {name: _imports(tree) & set(LAYERS) for name, tree in _modules().items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                return [*path, node, dep]
+            if dep not in state and (cycle := visit(dep, [*path, node])):
+                return cycle
+        state[node] = 2
+        return None
+
+    cycles = [c for name in sorted(graph) if name not in state and (c := visit(name, []))]
+    assert cycles == []
+
+
+def test_no_long_functions():
+    long = [
+        f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for name, tree in _modules().items()
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []
+
+
+def test_the_checks_can_fail(tmp_path):
+    bad = ast.parse("from ._qnode import QNode\nfrom . import _tape\nimport quantum_jax._core\n")
+    assert _imports(bad) == {"_qnode", "_tape", "_core"}
+
+
+@pytest.mark.parametrize("name", quantum_jax.__all__)
+def test_public_names_exist(name):
+    assert getattr(quantum_jax, name) is not None
+
+
+def test_namespace_holds_no_typing_helpers():
+    assert not hasattr(quantum_jax, "Any")
+    assert "numpy" in quantum_jax.__all__
+    assert sorted(quantum_jax.__all__) == sorted(set(quantum_jax.__all__))
