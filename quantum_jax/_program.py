@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import enum
 import functools
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import reduce
 from typing import Any, ClassVar
 
@@ -249,26 +250,40 @@ class Segment:
     reps: tuple[tuple[int, ...], ...]
 
 
-def _kind(op: Operation) -> str:
-    if op.permutation is not None:
-        return "perm"
-    return "diag" if op.is_diagonal else "dense"
+class Kind(enum.Enum):
+    """How an item of the schedule acts: the data its gates declare, or a group of permutations."""
+
+    PERMUTATION = "permutation"
+    DIAGONAL = "diagonal"
+    DENSE = "dense"
+    GROUP = "group"  # consecutive permutation gates, composed into one gather
+
+    @staticmethod
+    def of(op: Operation) -> Kind:
+        """The kind of a gate, from the data it declares."""
+        if op.permutation is not None:
+            return Kind.PERMUTATION
+        return Kind.DIAGONAL if op.is_diagonal else Kind.DENSE
 
 
-def _items(ops: Sequence[Operation]) -> list[tuple[str, tuple[Hashable, ...], tuple[int, ...]]]:
+Item = tuple[Kind, tuple[Hashable, ...], tuple[int, ...]]
+"""``(kind, wires, op indices)``: one entry of the schedule before it becomes steps."""
+
+
+def _items(ops: Sequence[Operation]) -> list[Item]:
     """Gates in application order as ``(kind, wires, op indices)``, one-wire runs merged."""
-    items: list[tuple[str, tuple[Hashable, ...], tuple[int, ...]]] = []
+    items: list[Item] = []
     pending: dict[Hashable, list[int]] = {}
 
     def flush(w: Hashable) -> None:
         run = pending.pop(w)
-        kinds = {_kind(ops[i]) for i in run}
-        if kinds == {"perm"}:
-            items.extend(("perm", (w,), (i,)) for i in run)
-        elif kinds == {"diag"}:
-            items.append(("diag", (w,), tuple(run)))
+        kinds = {Kind.of(ops[i]) for i in run}
+        if kinds == {Kind.PERMUTATION}:
+            items.extend((Kind.PERMUTATION, (w,), (i,)) for i in run)
+        elif kinds == {Kind.DIAGONAL}:
+            items.append((Kind.DIAGONAL, (w,), tuple(run)))
         else:
-            items.append(("dense", (w,), tuple(run)))
+            items.append((Kind.DENSE, (w,), tuple(run)))
 
     for i, op in enumerate(ops):
         if op.is_identity:
@@ -279,71 +294,80 @@ def _items(ops: Sequence[Operation]) -> list[tuple[str, tuple[Hashable, ...], tu
         for w in op.wires:
             if w in pending:
                 flush(w)
-        items.append((_kind(op), tuple(op.wires), (i,)))
+        items.append((Kind.of(op), tuple(op.wires), (i,)))
     for w in list(pending):
         flush(w)
     return items
 
 
-def _group_permutations(items: list[Any]) -> list[Any]:
+def _group_permutations(items: list[Item]) -> list[Item]:
     """Merge permutation items into groups, moving commuting (wire-disjoint) items ahead of a group."""
-    out: list[Any] = []
+    out: list[Item] = []
     group: list[int] = []
     group_wires: set[Hashable] = set()
     for kind, wires, idx in items:
-        if kind == "perm":
+        if kind is Kind.PERMUTATION:
             group.extend(idx)
             group_wires.update(wires)
             continue
         if group_wires & set(wires):
-            out.append(("group", tuple(group_wires), tuple(group)))
+            out.append((Kind.GROUP, tuple(group_wires), tuple(group)))
             group, group_wires = [], set()
         out.append((kind, wires, idx))
     if group:
-        out.append(("group", tuple(group_wires), tuple(group)))
+        out.append((Kind.GROUP, tuple(group_wires), tuple(group)))
     return out
 
 
-def _schedule(ops: Sequence[Operation], items: list[Any], wires: tuple[Hashable, ...]) -> list[Step]:
+def _to_front(
+    steps: list[Step], order: tuple[Hashable, ...], lead: tuple[Hashable, ...]
+) -> tuple[Hashable, ...]:
+    """The layout with ``lead`` leading: unchanged, or after one ``Reorder`` appended to ``steps``."""
+    if order[: len(lead)] == lead:
+        return order
+    front = lead + tuple(w for w in order if w not in lead)
+    steps.append(Reorder(order, front))
+    return front
+
+
+def _one_wire_batch(items: list[Item], k: int) -> list[Item]:
+    """The one-wire dense runs from item ``k`` on, on distinct wires (they commute)."""
+    batch = [items[k]]
+    seen = {items[k][1][0]}
+    for item in items[k + 1 :]:
+        kind, wires, _ = item
+        if kind is not Kind.DENSE or len(wires) != 1 or wires[0] in seen:
+            break
+        batch.append(item)
+        seen.add(wires[0])
+    return batch
+
+
+def _schedule(ops: Sequence[Operation], items: list[Item], wires: tuple[Hashable, ...]) -> list[Step]:
+    """The steps applying ``items`` to a state laid out in ``wires``, which they leave it in again."""
     steps: list[Step] = []
     order = wires
     k = 0
     while k < len(items):
         kind, item_wires, idx = items[k]
-        if kind == "diag":
+        if kind is Kind.DIAGONAL:
             steps.append(Diagonal(item_wires, idx, order))
-        elif kind == "group":
-            tables = tuple((tuple(ops[i].wires), tuple(ops[i].permutation), ops[i].phases) for i in idx)
+        elif kind is Kind.GROUP:
+            tables = tuple((tuple(ops[i].wires), tuple(ops[i].permutation or ()), ops[i].phases) for i in idx)
             steps.append(Monomial(idx, tables, order, wires))
             order = wires
         elif len(item_wires) > 1:
-            if order[: len(item_wires)] != item_wires:
-                front = item_wires + tuple(w for w in order if w not in item_wires)
-                steps.append(Reorder(order, front))
-                order = front
+            order = _to_front(steps, order, item_wires)
             after = order[len(item_wires) :] + item_wires
             steps.append(Front(item_wires, idx, order, after))
             order = after
         else:
-            # A batch of one-wire dense runs on distinct wires: they commute, so apply them in the
-            # order their axes lie, after at most one transpose bringing them to the front.
-            batch = [items[k]]
-            seen = {item_wires[0]}
-            while (
-                k + 1 < len(items)
-                and items[k + 1][0] == "dense"
-                and len(items[k + 1][1]) == 1
-                and items[k + 1][1][0] not in seen
-            ):
-                k += 1
-                batch.append(items[k])
-                seen.add(items[k][1][0])
+            # One-wire runs on distinct wires commute: apply them in the order their axes lie, after at
+            # most one transpose bringing them to the front, as blocks of BLOCK_WIRES wires.
+            batch = _one_wire_batch(items, k)
+            k += len(batch) - 1
             batch.sort(key=lambda it: order.index(it[1][0]))
-            lead = tuple(it[1][0] for it in batch)
-            if order[: len(lead)] != lead:
-                front = lead + tuple(w for w in order if w not in seen)
-                steps.append(Reorder(order, front))
-                order = front
+            order = _to_front(steps, order, tuple(it[1][0] for it in batch))
             for b in range(0, len(batch), BLOCK_WIRES):
                 block = batch[b : b + BLOCK_WIRES]
                 bw = tuple(it[1][0] for it in block)
@@ -377,6 +401,36 @@ def _body(steps: Sequence[Step], wires: tuple[Hashable, ...], dense: Sequence[bo
     return Segment(Program(local, wires, tuple(dense[i] for i in used)), (used,))
 
 
+def _repetition(
+    keys: list[int], where: dict[int, list[int]], i: int, min_repeats: int, rep: Callable[[int, int], Any]
+) -> tuple[int, int]:
+    """``(period, count)`` of the repetition from step ``i`` covering most steps (``(1, 1)``: none).
+
+    A repetition's steps have equal keys (``keys``) and equal local structure (``rep(start, period)``);
+    its period is a distance at which step ``i``'s key recurs (``where``: each key's positions).
+    """
+    m = len(keys)
+    best = (1, 1)
+    same = where[keys[i]]
+    for later in same[bisect.bisect_right(same, i) :]:
+        period = later - i
+        if period > (m - i) // 2 or best[0] * best[1] == m - i:
+            break
+        count = 1
+        while (
+            i + (count + 1) * period <= m
+            and keys[i + count * period : i + (count + 1) * period] == keys[i : i + period]
+        ):
+            count += 1
+        if count < min_repeats or count * period <= best[0] * best[1]:
+            continue
+        first = rep(i, period)
+        count = next((k for k in range(1, count) if rep(i + k * period, period) != first), count)
+        if count >= min_repeats and count * period > best[0] * best[1]:
+            best = (period, count)
+    return best
+
+
 def _segments(
     steps: Sequence[Step], signature: Sequence[Any], wires: tuple[Hashable, ...], dense: Sequence[bool]
 ) -> tuple[Segment, ...]:
@@ -399,31 +453,11 @@ def _segments(
     where: dict[int, list[int]] = {}  # the positions of each key, ascending
     for pos, k in enumerate(keys):
         where.setdefault(k, []).append(pos)
-    m = len(steps)
     min_repeats = 2 if len(wires) >= PAIR_SCAN_WIRES else MIN_REPEATS
     out: list[Segment] = []
     plain = i = 0
-    while i < m:
-        best = (1, 1)  # (period, count)
-        same = where[keys[i]]
-        # a repetition starting at i has a period at which step i's key recurs
-        for later in same[bisect.bisect_right(same, i) :]:
-            period = later - i
-            if period > (m - i) // 2 or best[0] * best[1] == m - i:
-                break
-            count = 1
-            while (
-                i + (count + 1) * period <= m
-                and keys[i + count * period : i + (count + 1) * period] == keys[i : i + period]
-            ):
-                count += 1
-            if count < min_repeats or count * period <= best[0] * best[1]:
-                continue
-            first = rep(i, period)
-            count = next((k for k in range(1, count) if rep(i + k * period, period) != first), count)
-            if count >= min_repeats and count * period > best[0] * best[1]:
-                best = (period, count)
-        period, count = best
+    while i < len(steps):
+        period, count = _repetition(keys, where, i, min_repeats, rep)
         if count == 1:
             i += 1
             continue
@@ -433,7 +467,7 @@ def _segments(
         reps = tuple(_local(steps[i + k * period : i + (k + 1) * period])[0] for k in range(count))
         out.append(Segment(first.body, reps))
         i = plain = i + period * count
-    if plain < m:
+    if plain < len(steps):
         out.append(_body(steps[plain:], wires, dense))
     return tuple(out)
 
