@@ -7,12 +7,18 @@ on JAX's float64 mode (see ``quantum_jax.numpy``); the rest of the library leave
 
 import typing as _typing
 
+from . import _arithmetic, _controlled, _fermionic, _matrix, _metric_tensor, _optimizers, _templates
 from . import gradients as gradients
+from . import pauli as pauli
+from . import qaoa as qaoa
 from . import simulator as simulator
 from . import tape as tape
+from ._arithmetic import *  # noqa: F403
+from ._controlled import *  # noqa: F403
 from ._device import Device as Device
 from ._device import device as device
 from ._execute import execute as execute
+from ._fermionic import *  # noqa: F403
 from ._gates import (
     CNOT,
     CRX,
@@ -61,17 +67,21 @@ from ._legacy import counts as counts
 from ._legacy import expval as expval
 from ._legacy import sample as sample
 from ._legacy import var as var
+from ._matrix import *  # noqa: F403
 from ._measurements import MeasurementProcess as MeasurementProcess
 from ._measurements import density_matrix as density_matrix
 from ._measurements import probs as probs
 from ._measurements import state as state
+from ._metric_tensor import *  # noqa: F403
 from ._observables import Hamiltonian as Hamiltonian
 from ._observables import Observable as Observable
 from ._observables import Tensor as Tensor
 from ._operation import Operation as Operation
+from ._optimizers import *  # noqa: F403
 from ._qnode import QNode as QNode
 from ._qnode import qnode as qnode
 from ._shots import Shots as Shots
+from ._templates import *  # noqa: F403
 from ._tracker import Tracker as Tracker
 
 __version__ = "0.1.0"
@@ -106,3 +116,15 @@ __all__ = [
     "adjoint", "counts", "density_matrix", "device", "execute", "expval", "grad", "gradients", "jacobian",
     "numpy", "probs", "qnode", "sample", "simulator", "state", "tape", "var",
 ]  # fmt: skip
+# The names of the library's families, each listed in its own module's ``__all__``.
+__all__ += [
+    "pauli",
+    "qaoa",
+    *_arithmetic.__all__,
+    *_controlled.__all__,
+    *_fermionic.__all__,
+    *_matrix.__all__,
+    *_metric_tensor.__all__,
+    *_optimizers.__all__,
+    *_templates.__all__,
+]

@@ -402,6 +402,7 @@ class QubitUnitary(Operation):
 
     num_params = 1
     frequencies = (None,)
+    ndim_params = (2,)
 
     # ``U`` is PennyLane's public argument name: keep it.
     def __init__(self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True) -> None:  # noqa: N803
@@ -439,6 +440,7 @@ class BasisState(Operation):
 
     num_params = 1
     frequencies = (None,)
+    ndim_params = (1,)
     is_state_preparation = True
 
     def __init__(self, n: Any, wires: Any = None, id: str | None = None) -> None:
@@ -472,6 +474,7 @@ class StatePrep(Operation):
 
     num_params = 1
     frequencies = (None,)
+    ndim_params = (1,)
     is_state_preparation = True
 
     def __init__(self, state: Any, wires: Any = None, id: str | None = None) -> None:

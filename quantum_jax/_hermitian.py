@@ -46,6 +46,7 @@ class Hermitian(Operation, Observable):
 
     num_params = 1
     frequencies = (None,)
+    ndim_params = (2,)
 
     def __init__(self, A: Any, wires: Any = None, id: str | None = None) -> None:  # noqa: N803 -- PennyLane's name
         """Check ``A`` (when concrete) and its size against ``wires``."""
@@ -74,6 +75,7 @@ class BasisStateProjector(Operation, Observable):
 
     num_params = 1
     frequencies = (None,)
+    ndim_params = (1,)
     is_diagonal = True
     basis = "Z"
 
@@ -103,6 +105,7 @@ class StateVectorProjector(Operation, Observable):
 
     num_params = 1
     frequencies = (None,)
+    ndim_params = (1,)
 
     def __init__(self, state: Any, wires: Any = None, id: str | None = None) -> None:
         """Project onto the state vector ``state`` (``2**len(wires)`` amplitudes)."""

@@ -70,6 +70,9 @@ class Operation:
     phases: ClassVar[tuple[complex, ...] | None] = None
     is_diagonal: ClassVar[bool] = False
     is_state_preparation: ClassVar[bool] = False
+    # The number of axes of each parameter's unbatched value (``None``: all scalars). A parameter with
+    # more axes carries a leading batch axis: parameter broadcasting, as in PennyLane.
+    ndim_params: ClassVar[tuple[int, ...] | None] = None
 
     # A constant diagonal or matrix declared with the class (see ``__init_subclass__``).
     constant: ClassVar[np.ndarray | None] = None

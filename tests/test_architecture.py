@@ -18,7 +18,22 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(["_wires", "_recording", "_pauli", "_kernels", "_shift_rules", "_shots", "_memory"], 0),
     # 1 operations: gates, observables, measurements
     **dict.fromkeys(
-        ["_operation", "_observables", "_gates", "_hermitian", "_sampling", "_measurements", "_legacy"], 1
+        [
+            "_operation",
+            "_observables",
+            "_gates",
+            "_hermitian",
+            "_sampling",
+            "_measurements",
+            "_legacy",
+            "_fermionic",
+            "_controlled",
+            "_arithmetic",
+            "_matrix",
+            "_templates",
+            "_qaoa",
+        ],
+        1,
     ),
     # 2 tape
     "_tape": 2,
@@ -29,9 +44,9 @@ LAYERS: dict[str, int] = {
     # 5 QNodes
     "_qnode": 5,
     # 6 the PennyLane-style shim
-    **dict.fromkeys(["numpy", "_autograd"], 6),
+    **dict.fromkeys(["numpy", "_autograd", "_optimizers", "_metric_tensor"], 6),
     # 7 the public faces: re-exports and the demo
-    **dict.fromkeys(["__init__", "__main__", "gradients", "simulator", "tape"], 7),
+    **dict.fromkeys(["__init__", "__main__", "gradients", "simulator", "tape", "pauli", "qaoa"], 7),
 }
 
 MAX_FUNCTION_LINES = 60
