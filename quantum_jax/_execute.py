@@ -16,8 +16,9 @@ from ._device import Device
 from ._measurements import postprocess
 from ._methods import Adjoint, Backprop, FiniteDiff, Method, ParamShift, method_from_kwargs
 from ._operation import is_concrete
+from ._precision import match_pennylane, warn_if_downcast
 from ._shots import Shots, as_shots, check_key
-from ._tape import Tape
+from ._tape import Tape, batch_axes
 
 _INTERFACES = ("autograd", "jax", "jax-jit", "jax-python", "numpy", "auto")
 _FOREIGN = ("torch", "pytorch", "tf", "tensorflow", "tf-autograph")
@@ -171,6 +172,16 @@ def _run_group(spec: Spec, rows: Sequence[list[Any]], keys: list[Any]) -> tuple[
     return _batched(spec)(tuple(jnp.stack(col) for col in columns)), True
 
 
+def _broadcast_columns(tape: Tape, leaves: Sequence[Any], size: int) -> list[jax.Array]:
+    """A broadcast tape's leaves as the columns of a batch of ``size`` rows (unbatched ones repeated)."""
+    batched = [b for op in tape.operations for b in batch_axes(op)]
+    batched += [False] * (len(leaves) - len(batched))
+    return [
+        jnp.asarray(x) if b else jnp.broadcast_to(jnp.asarray(x), (size, *jnp.shape(x)))
+        for x, b in zip(leaves, batched, strict=True)
+    ]
+
+
 def run_raw(
     bare_tapes: Sequence[Tape],
     wires: tuple[Any, ...],
@@ -185,7 +196,8 @@ def run_raw(
 
     Identical concrete tapes run once, unless there are shots: then every tape draws its own samples,
     as separate executions on hardware would; the ``r``-th distinct tape of structure group ``g``
-    samples with ``fold_in(fold_in(key, g), r)``.
+    samples with ``fold_in(fold_in(key, g), r)``. A broadcast tape (see ``Tape.batch_size``) is a
+    group of its own whose rows are its batch; its raw quantities keep the leading batch axis.
     """
     tracking = _tracker.tracking()
     groups: dict[Any, list[int]] = {}
@@ -193,15 +205,21 @@ def run_raw(
     for i, tape in enumerate(bare_tapes):
         leaves, treedef = jax.tree_util.tree_flatten(tape)
         flat.append(leaves)
-        groups.setdefault((treedef, _key(leaves)), []).append(i)
+        broadcast = None if tape.batch_size is None else i
+        groups.setdefault((treedef, _key(leaves), broadcast), []).append(i)
     out: list[Any] = [None] * len(bare_tapes)
-    for g, ((treedef, _), members) in enumerate(groups.items()):
+    for g, ((treedef, _, broadcast), members) in enumerate(groups.items()):
         spec = Spec(treedef, wires, method, max_diff, max_diff, tracking, shots)
+        group_key = None if shots is None else jax.random.fold_in(key, g)
+        if broadcast is not None:
+            size = bare_tapes[broadcast].batch_size or 0
+            columns = _broadcast_columns(bare_tapes[broadcast], flat[broadcast], size)
+            if group_key is not None:
+                columns.append(jax.vmap(lambda r, k=group_key: jax.random.fold_in(k, r))(jnp.arange(size)))
+            out[broadcast] = _batched(spec)(tuple(columns))
+            continue
         rows, row_of = _distinct(members, flat, cache and shots is None, cachesize)
-        keys: list[Any] = []
-        if shots is not None:
-            group_key = jax.random.fold_in(key, g)
-            keys = [jax.random.fold_in(group_key, r) for r in range(len(rows))]
+        keys = [] if group_key is None else [jax.random.fold_in(group_key, r) for r in range(len(rows))]
         res, batched = _run_group(spec, [flat[i] for i in rows], keys)
         for i in members:
             out[i] = jax.tree_util.tree_map(lambda x, r=row_of[i]: x[r], res) if batched else res
@@ -221,10 +239,20 @@ def run_tapes(
     """The one execution path of ``execute`` and QNodes: per tape, its measurements' values."""
     splits = [split_for(t, method, shots) for t in tapes]
     raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize, shots, key)
-    return [
-        postprocess(t.measurements, raw, coeffs, shots)
-        for t, (_, coeffs), raw in zip(tapes, splits, raws, strict=True)
-    ]
+    return [_values(t, raw, coeffs, shots) for t, (_, coeffs), raw in zip(tapes, splits, raws, strict=True)]
+
+
+def _values(tape: Tape, raw: Any, coeffs: Any, shots: Shots | None) -> list[Any]:
+    """A tape's measurement values; a broadcast tape's each get a leading batch axis.
+
+    With a shot vector the batch axis comes after the bins, as PennyLane orders them.
+    """
+    if tape.batch_size is None:
+        return postprocess(tape.measurements, raw, coeffs, shots)
+    values = jax.vmap(functools.partial(postprocess, tape.measurements, coeffs=coeffs, shots=shots))(raw)
+    if shots is not None and shots.vector:
+        values = [jnp.moveaxis(v, 0, 1) if isinstance(v, jax.Array) else v for v in values]
+    return list(values)
 
 
 def _assembled(values: list[Any], shots: Shots | None) -> Any:
@@ -303,6 +331,10 @@ def execute(
     """
     check_interface(interface)
     tapes, shots = _checked(tapes, device, max_diff, cachesize, override_shots)
+    if interface in ("jax", "jax-jit", "jax-python"):
+        warn_if_downcast(tapes, "execute")
+    else:
+        match_pennylane(tapes)
     method = resolve_method(gradient_fn, gradient_kwargs, mode, shots)
     key = sampling_key(device, shots, key, "execute")
     per_tape = run_tapes(tapes, device, method, max_diff, shots, key, cache, cachesize)

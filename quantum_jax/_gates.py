@@ -523,6 +523,11 @@ class Adjoint(Operation):
         return self.base.is_diagonal
 
     @property
+    def ndim_params(self) -> tuple[int, ...] | None:  # type: ignore[override]
+        """The base's parameter ranks."""
+        return self.base.ndim_params
+
+    @property
     def permutation(self) -> tuple[int, ...] | None:  # type: ignore[override]
         perm = self.base.permutation
         return None if perm is None else tuple(int(i) for i in np.argsort(perm))

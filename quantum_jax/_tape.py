@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 
 from . import _recording
 from ._measurements import MeasurementProcess
@@ -52,7 +53,18 @@ class Tape:
 
     @property
     def observables(self) -> list[Any]:
+        """The measurements' observables (``None`` for those of wires)."""
         return [m.obs for m in self.measurements]
+
+    @property
+    def batch_size(self) -> int | None:
+        """The size of the leading batch axis of broadcast parameters, or ``None`` if there are none.
+
+        A parameter with one axis more than its gate takes (``qml.RX(jnp.array([0.1, 0.2]), wires=0)``)
+        carries a batch: the tape stands for that many circuits, run as one vmapped call, and every
+        result gets a leading axis of that size (PennyLane's parameter broadcasting).
+        """
+        return batch_size(self.operations)
 
     @property
     def num_params(self) -> int:
@@ -93,6 +105,48 @@ class Tape:
         return iter(self.operations + self.measurements)
 
 
+def batch_axes(op: Operation) -> tuple[bool, ...]:
+    """For each parameter of ``op``, whether it carries a leading batch axis.
+
+    Raises:
+        ValueError: naming the gate and the shape, for a parameter with more than one extra axis.
+    """
+    ndims = op.ndim_params or (0,) * len(op.params)
+    out = []
+    for j, (p, ndim) in enumerate(zip(op.params, ndims, strict=True)):
+        extra = jnp.ndim(p) - ndim
+        if extra > 1:
+            wants = "a scalar" if ndim == 0 else f"an array of {ndim} axes"
+            raise ValueError(
+                f"{op.name}: parameter {j} has shape {jnp.shape(p)}, but it takes {wants}, or a batch of "
+                "them with ONE leading axis (parameter broadcasting); reshape it."
+            )
+        out.append(extra == 1)
+    return tuple(out)
+
+
+def batch_size(ops: Sequence[Operation]) -> int | None:
+    """The common batch size of the broadcast parameters of ``ops`` (``None``: no broadcasting).
+
+    Raises:
+        ValueError: naming both gates, when two broadcast parameters have different batch sizes.
+    """
+    size: int | None = None
+    owner = ""
+    for op in ops:
+        for j, batched in enumerate(batch_axes(op)):
+            if not batched:
+                continue
+            b = int(jnp.shape(op.params[j])[0])
+            if size is not None and b != size:
+                raise ValueError(
+                    f"parameter broadcasting: {op.name} on wires {list(op.wires)} has a batch of {b} but "
+                    f"{owner} has a batch of {size}; broadcast parameters must share their batch size."
+                )
+            size, owner = b, f"{op.name} on wires {list(op.wires)}"
+    return size
+
+
 def _validate(ops: Sequence[Any], measurements: Sequence[Any]) -> None:
     for op in ops:
         if not isinstance(op, Operation):
@@ -113,6 +167,7 @@ def _validate(ops: Sequence[Any], measurements: Sequence[Any]) -> None:
             prepared |= set(op.wires)
         else:
             seen_gate = True
+    batch_size(ops)
 
 
 def _tape_flatten(t: Tape) -> tuple[tuple[Any, Any], None]:

@@ -15,7 +15,9 @@ PACKAGE = pathlib.Path(quantum_jax.__file__).parent
 # lower ones, never of a higher one; a new module must be placed here.
 LAYERS: dict[str, int] = {
     # 0 foundation: wire labels, recording, the Pauli algebra, array kernels, shift-rule algebra, shots
-    **dict.fromkeys(["_wires", "_recording", "_pauli", "_kernels", "_shift_rules", "_shots", "_memory"], 0),
+    **dict.fromkeys(
+        ["_wires", "_recording", "_pauli", "_kernels", "_shift_rules", "_shots", "_memory", "_precision"], 0
+    ),
     # 1 operations: gates, observables, measurements
     **dict.fromkeys(
         [
