@@ -22,34 +22,39 @@ class Device:
 
     Attributes:
         name: the device name (``"default.qubit"``; ``"lightning.qubit"`` names the same simulator).
-        wires: the wire labels, in the order of the statevector's axes.
+        wires: the wire labels, in the order of the statevector's axes; ``None``: each circuit runs on
+            the wires it uses, in order of first appearance.
         shots: ``None`` for exact (analytic) results.
         seed: the seed of the default PRNG key used when sampling.
     """
 
     name: str
-    wires: Wires
+    wires: Wires | None
     shots: Any = None
     seed: int | None = None
 
     @property
-    def num_wires(self) -> int:
-        return len(self.wires)
+    def num_wires(self) -> int | None:
+        """The number of wires, or ``None`` for a device without fixed wires."""
+        return None if self.wires is None else len(self.wires)
 
     def axes(self) -> dict[Hashable, int]:
         """Map from wire label to statevector axis."""
-        return {w: i for i, w in enumerate(self.wires)}
+        return {w: i for i, w in enumerate(self.wires or ())}
 
     def __repr__(self) -> str:
-        return f"<Device {self.name!r}: wires={list(self.wires)}, shots={self.shots}>"
+        wires = None if self.wires is None else list(self.wires)
+        return f"<Device {self.name!r}: wires={wires}, shots={self.shots}>"
 
 
-def device(name: str, wires: Any, shots: Any = None, seed: int | None = None) -> Device:
+def device(name: str, wires: Any = None, shots: Any = None, seed: int | None = None) -> Device:
     """Create a device.
 
     Args:
         name: ``"default.qubit"`` or ``"lightning.qubit"`` (both are this library's simulator).
-        wires: the number of wires, or an iterable of wire labels.
+        wires: the number of wires, or an iterable of wire labels; ``None`` (the default) lets each
+            circuit run on the wires it uses, in order of first appearance (as PennyLane's
+            ``qml.device("default.qubit")``).
         shots: ``None`` for exact expectation values; a positive int; or a shot vector such as
             ``[100, 1000, (10, 5)]`` (one result per bin, stacked on a leading axis).
         seed: the seed of the default sampling key (``jax.random.key(seed)``); drawn at random, once,
@@ -70,10 +75,13 @@ def device(name: str, wires: Any, shots: Any = None, seed: int | None = None) ->
     """
     if name not in DEVICE_NAMES:
         raise ValueError(f"device: unknown name {name!r}; available devices: {', '.join(DEVICE_NAMES)}.")
-    if isinstance(wires, (int, np.integer)) and not isinstance(wires, bool):
+    labels: Wires | None = None
+    if wires is None:
+        pass
+    elif isinstance(wires, (int, np.integer)) and not isinstance(wires, bool):
         if wires < 1:
             raise ValueError(f"device: 'wires' must be at least 1, got {wires}.")
-        labels: Wires = tuple(range(int(wires)))
+        labels = tuple(range(int(wires)))
     else:
         labels = as_wires(wires, "device")
         if not labels:
@@ -83,5 +91,6 @@ def device(name: str, wires: Any, shots: Any = None, seed: int | None = None) ->
         raise TypeError(f"device: 'seed' must be an integer, got {seed!r}.")
     if shot_spec is not None and seed is None:
         seed = int.from_bytes(os.urandom(4), "little")  # drawn once, kept on the device: reproducible
-    check_memory(len(labels))
+    if labels is not None:
+        check_memory(len(labels))
     return Device(name, labels, shot_spec, None if seed is None else int(seed))

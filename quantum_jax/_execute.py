@@ -184,7 +184,7 @@ def _broadcast_columns(tape: Tape, leaves: Sequence[Any], size: int) -> list[jax
 
 def run_raw(
     bare_tapes: Sequence[Tape],
-    wires: tuple[Any, ...],
+    wires: tuple[Any, ...] | None,
     method: Method | None,
     max_diff: int | None,
     cache: bool = True,
@@ -198,6 +198,7 @@ def run_raw(
     as separate executions on hardware would; the ``r``-th distinct tape of structure group ``g``
     samples with ``fold_in(fold_in(key, g), r)``. A broadcast tape (see ``Tape.batch_size``) is a
     group of its own whose rows are its batch; its raw quantities keep the leading batch axis.
+    ``wires=None`` runs each tape on its own wires.
     """
     tracking = _tracker.tracking()
     groups: dict[Any, list[int]] = {}
@@ -206,10 +207,11 @@ def run_raw(
         leaves, treedef = jax.tree_util.tree_flatten(tape)
         flat.append(leaves)
         broadcast = None if tape.batch_size is None else i
-        groups.setdefault((treedef, _key(leaves), broadcast), []).append(i)
+        own = tape.wires if wires is None else wires
+        groups.setdefault((treedef, _key(leaves), broadcast, own), []).append(i)
     out: list[Any] = [None] * len(bare_tapes)
-    for g, ((treedef, _, broadcast), members) in enumerate(groups.items()):
-        spec = Spec(treedef, wires, method, max_diff, max_diff, tracking, shots)
+    for g, ((treedef, _, broadcast, own), members) in enumerate(groups.items()):
+        spec = Spec(treedef, own, method, max_diff, max_diff, tracking, shots)
         group_key = None if shots is None else jax.random.fold_in(key, g)
         if broadcast is not None:
             size = bare_tapes[broadcast].batch_size or 0
