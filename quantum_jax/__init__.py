@@ -9,6 +9,7 @@ import typing as _typing
 
 from . import _arithmetic, _controlled, _fermionic, _matrix, _metric_tensor, _optimizers, _templates
 from . import gradients as gradients
+from . import math as math
 from . import pauli as pauli
 from . import qaoa as qaoa
 from . import simulator as simulator
@@ -118,6 +119,7 @@ __all__ = [
 ]  # fmt: skip
 # The names of the library's families, each listed in its own module's ``__all__``.
 __all__ += [
+    "math",
     "pauli",
     "qaoa",
     *_arithmetic.__all__,

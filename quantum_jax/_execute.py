@@ -264,6 +264,14 @@ def _assembled(values: list[Any], shots: Shots | None) -> Any:
     return assemble(values)
 
 
+def _match_precision(tapes: list[Tape], interface: str | None) -> None:
+    """PennyLane-style calls compute float64 data in float64; JAX-style ones warn before downcasting."""
+    if interface in ("jax", "jax-jit", "jax-python"):
+        warn_if_downcast(tapes, "execute")
+    else:
+        match_pennylane(tapes)
+
+
 def _checked(
     tapes: Any, device: Any, max_diff: Any, cachesize: Any, override_shots: Any
 ) -> tuple[list[Tape], Shots | None]:
@@ -333,10 +341,7 @@ def execute(
     """
     check_interface(interface)
     tapes, shots = _checked(tapes, device, max_diff, cachesize, override_shots)
-    if interface in ("jax", "jax-jit", "jax-python"):
-        warn_if_downcast(tapes, "execute")
-    else:
-        match_pennylane(tapes)
+    _match_precision(tapes, interface)
     method = resolve_method(gradient_fn, gradient_kwargs, mode, shots)
     key = sampling_key(device, shots, key, "execute")
     per_tape = run_tapes(tapes, device, method, max_diff, shots, key, cache, cachesize)

@@ -48,7 +48,7 @@ LAYERS: dict[str, int] = {
     # 6 the PennyLane-style shim
     **dict.fromkeys(["numpy", "_autograd", "_optimizers", "_metric_tensor"], 6),
     # 7 the public faces: re-exports and the demo
-    **dict.fromkeys(["__init__", "__main__", "gradients", "simulator", "tape", "pauli", "qaoa"], 7),
+    **dict.fromkeys(["__init__", "__main__", "gradients", "simulator", "tape", "pauli", "qaoa", "math"], 7),
 }
 
 MAX_FUNCTION_LINES = 60
