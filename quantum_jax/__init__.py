@@ -7,7 +7,16 @@ on JAX's float64 mode (see ``quantum_jax.numpy``); the rest of the library leave
 
 import typing as _typing
 
-from . import _arithmetic, _controlled, _fermionic, _matrix, _metric_tensor, _optimizers, _templates
+from . import (
+    _arithmetic,
+    _controlled,
+    _fermionic,
+    _matrix,
+    _metric_tensor,
+    _midcircuit,
+    _optimizers,
+    _templates,
+)
 from . import gradients as gradients
 from . import math as math
 from . import pauli as pauli
@@ -28,6 +37,7 @@ from ._gates import (
     CSWAP,
     CY,
     CZ,
+    ECR,
     ISWAP,
     RX,
     RY,
@@ -38,13 +48,17 @@ from ._gates import (
     U2,
     U3,
     Adjoint,
+    Barrier,
     BasisState,
     ControlledPhaseShift,
     CPhase,
     CRot,
+    DiagonalQubitUnitary,
+    GlobalPhase,
     Hadamard,
     Identity,
     IsingXX,
+    IsingXY,
     IsingYY,
     IsingZZ,
     MultiRZ,
@@ -53,6 +67,7 @@ from ._gates import (
     PauliY,
     PauliZ,
     PhaseShift,
+    Pow,
     QubitStateVector,
     QubitUnitary,
     Rot,
@@ -61,6 +76,7 @@ from ._gates import (
     T,
     Toffoli,
     adjoint,
+    pow,
 )  # fmt: skip
 from ._hermitian import Hermitian as Hermitian
 from ._hermitian import Projector as Projector
@@ -74,6 +90,7 @@ from ._measurements import density_matrix as density_matrix
 from ._measurements import probs as probs
 from ._measurements import state as state
 from ._metric_tensor import *  # noqa: F403
+from ._midcircuit import *  # noqa: F403
 from ._observables import Hamiltonian as Hamiltonian
 from ._observables import Observable as Observable
 from ._observables import Tensor as Tensor
@@ -119,6 +136,13 @@ __all__ = [
 ]  # fmt: skip
 # The names of the library's families, each listed in its own module's ``__all__``.
 __all__ += [
+    "Barrier",
+    "DiagonalQubitUnitary",
+    "ECR",
+    "GlobalPhase",
+    "IsingXY",
+    "Pow",
+    "pow",
     "math",
     "pauli",
     "qaoa",
@@ -127,6 +151,7 @@ __all__ += [
     *_fermionic.__all__,
     *_matrix.__all__,
     *_metric_tensor.__all__,
+    *_midcircuit.__all__,
     *_optimizers.__all__,
     *_templates.__all__,
 ]

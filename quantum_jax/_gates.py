@@ -6,19 +6,24 @@ parameter, the frequencies of its generator's spectrum.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.linalg  # type: ignore[import-untyped]
 
 from . import _pauli, _recording
 from ._observables import Observable
-from ._operation import Operation, check_matrix_size, is_concrete
+from ._operation import Operation, check_matrix_size, is_concrete, spectrum_frequencies
 
 _SQ2 = float(1.0 / np.sqrt(2.0))  # a Python float: weakly typed, keeps complex64 matrices complex64
-_ONE = (1.0,)  # the generator spectrum {-1/2, 1/2}: a single frequency
-_CONTROLLED = (0.5, 1.0)  # the spectrum {-1/2, 0, 0, 1/2} of a controlled rotation
+# Generator spectra (``U(x) = A exp(-i x G) B``: the eigenvalues of ``G``), from which the shift
+# rules' frequencies follow, and which a control extends by 0 (see ``_controlled``).
+_HALF = (-0.5, 0.5)  # a Pauli rotation exp(-i x P / 2)
+_PHASE = (-1.0, 0.0)  # a phase shift diag(1, exp(i x)) = exp(-i x (-|1><1|))
+_CTRL_HALF = (-0.5, 0.0, 0.5)  # a controlled Pauli rotation
 
 
 def _cplx(x: Any) -> jax.Array:
@@ -153,7 +158,7 @@ class Toffoli(Operation, wires=3, permutation=(0, 1, 2, 3, 4, 5, 7, 6)):
 
 
 # --- rotations -------------------------------------------------------------------------------
-class RX(Operation, wires=1, params=1, frequencies=(_ONE,)):
+class RX(Operation, wires=1, params=1, spectrum=(_HALF,), scalable=True):
     """``exp(-i phi X / 2)``."""
 
     def matrix(self) -> jax.Array:
@@ -162,7 +167,7 @@ class RX(Operation, wires=1, params=1, frequencies=(_ONE,)):
         return jnp.stack([jnp.stack([c, -1j * s]), jnp.stack([-1j * s, c])])
 
 
-class RY(Operation, wires=1, params=1, frequencies=(_ONE,)):
+class RY(Operation, wires=1, params=1, spectrum=(_HALF,), scalable=True):
     """``exp(-i phi Y / 2)``."""
 
     def matrix(self) -> jax.Array:
@@ -171,7 +176,7 @@ class RY(Operation, wires=1, params=1, frequencies=(_ONE,)):
         return jnp.stack([jnp.stack([c, -s]), jnp.stack([s, c])])
 
 
-class RZ(Operation, wires=1, params=1, frequencies=(_ONE,)):
+class RZ(Operation, wires=1, params=1, spectrum=(_HALF,), scalable=True):
     """``exp(-i phi Z / 2)``."""
 
     is_diagonal = True
@@ -182,7 +187,7 @@ class RZ(Operation, wires=1, params=1, frequencies=(_ONE,)):
         return jnp.stack([p, jnp.conj(p)])
 
 
-class PhaseShift(Operation, wires=1, params=1, frequencies=(_ONE,)):
+class PhaseShift(Operation, wires=1, params=1, spectrum=(_PHASE,), scalable=True):
     """``diag(1, exp(i phi))``."""
 
     is_diagonal = True
@@ -197,7 +202,7 @@ class U1(PhaseShift):
     """``U1(phi)``: the same matrix as PhaseShift."""
 
 
-class Rot(Operation, wires=1, params=3, frequencies=(_ONE, _ONE, _ONE)):
+class Rot(Operation, wires=1, params=3, spectrum=(_HALF, _HALF, _HALF)):
     """``Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)``."""
 
     def matrix(self) -> jax.Array:
@@ -212,7 +217,7 @@ class Rot(Operation, wires=1, params=3, frequencies=(_ONE, _ONE, _ONE)):
         )
 
 
-class U2(Operation, wires=1, params=2, frequencies=(_ONE, _ONE)):
+class U2(Operation, wires=1, params=2, spectrum=(_PHASE, _PHASE)):
     """``U2(phi, delta) = [[1, -e^{i delta}], [e^{i phi}, e^{i (phi + delta)}]] / sqrt(2)``."""
 
     def matrix(self) -> jax.Array:
@@ -224,7 +229,7 @@ class U2(Operation, wires=1, params=2, frequencies=(_ONE, _ONE)):
         )
 
 
-class U3(Operation, wires=1, params=3, frequencies=(_ONE, _ONE, _ONE)):
+class U3(Operation, wires=1, params=3, spectrum=(_HALF, _PHASE, _PHASE)):
     """``U3(theta, phi, delta)``: the general single-qubit gate in the OpenQASM convention."""
 
     def matrix(self) -> jax.Array:
@@ -248,25 +253,25 @@ class _Controlled(Operation, wires=2):
         return _controlled(_cplx(target.matrix()))
 
 
-class CRX(_Controlled, params=1, frequencies=(_CONTROLLED,)):
+class CRX(_Controlled, params=1, spectrum=(_CTRL_HALF,), scalable=True):
     """RX on wires[1] controlled by wires[0]."""
 
     target = RX
 
 
-class CRY(_Controlled, params=1, frequencies=(_CONTROLLED,)):
+class CRY(_Controlled, params=1, spectrum=(_CTRL_HALF,), scalable=True):
     """RY on wires[1] controlled by wires[0]."""
 
     target = RY
 
 
-class CRot(_Controlled, params=3, frequencies=(_CONTROLLED,) * 3):
+class CRot(_Controlled, params=3, spectrum=(_CTRL_HALF,) * 3):
     """Rot(phi, theta, omega) on wires[1] controlled by wires[0]."""
 
     target = Rot
 
 
-class CRZ(Operation, wires=2, params=1, frequencies=(_CONTROLLED,)):
+class CRZ(Operation, wires=2, params=1, spectrum=(_CTRL_HALF,), scalable=True):
     """RZ on wires[1] controlled by wires[0] (diagonal)."""
 
     is_diagonal = True
@@ -278,7 +283,7 @@ class CRZ(Operation, wires=2, params=1, frequencies=(_CONTROLLED,)):
         return jnp.stack([one, one, p, jnp.conj(p)])
 
 
-class ControlledPhaseShift(Operation, wires=2, params=1, frequencies=(_ONE,)):
+class ControlledPhaseShift(Operation, wires=2, params=1, spectrum=(_PHASE,), scalable=True):
     """``diag(1, 1, 1, exp(i phi))``."""
 
     is_diagonal = True
@@ -306,7 +311,7 @@ def _z_word_diagonal(theta: Any, word: str) -> jax.Array:
     return jnp.where(jnp.asarray(_pauli.z_parity(word)) == 0, p, jnp.conj(p))
 
 
-class IsingXX(Operation, wires=2, params=1, frequencies=(_ONE,)):
+class IsingXX(Operation, wires=2, params=1, spectrum=(_HALF,), scalable=True):
     """``exp(-i phi X X / 2)``."""
 
     def matrix(self) -> jax.Array:
@@ -314,7 +319,7 @@ class IsingXX(Operation, wires=2, params=1, frequencies=(_ONE,)):
         return _pauli_exponential(self.params[0], "XX")
 
 
-class IsingYY(Operation, wires=2, params=1, frequencies=(_ONE,)):
+class IsingYY(Operation, wires=2, params=1, spectrum=(_HALF,), scalable=True):
     """``exp(-i phi Y Y / 2)``."""
 
     def matrix(self) -> jax.Array:
@@ -322,7 +327,7 @@ class IsingYY(Operation, wires=2, params=1, frequencies=(_ONE,)):
         return _pauli_exponential(self.params[0], "YY")
 
 
-class IsingZZ(Operation, wires=2, params=1, frequencies=(_ONE,)):
+class IsingZZ(Operation, wires=2, params=1, spectrum=(_HALF,), scalable=True):
     """``exp(-i phi Z Z / 2)``."""
 
     is_diagonal = True
@@ -332,7 +337,7 @@ class IsingZZ(Operation, wires=2, params=1, frequencies=(_ONE,)):
         return _z_word_diagonal(self.params[0], "ZZ")
 
 
-class MultiRZ(Operation, params=1, frequencies=(_ONE,)):
+class MultiRZ(Operation, params=1, spectrum=(_HALF,), scalable=True):
     """``exp(-i theta Z...Z / 2)`` on any number of wires."""
 
     is_diagonal = True
@@ -342,7 +347,7 @@ class MultiRZ(Operation, params=1, frequencies=(_ONE,)):
         return _z_word_diagonal(self.params[0], "Z" * len(self.wires))
 
 
-class PauliRot(Operation, params=1):
+class PauliRot(Operation, params=1, scalable=True):
     """``exp(-i theta P / 2)`` for a Pauli word ``P`` such as ``"XIZ"``, one letter per wire.
 
     Example:
@@ -369,9 +374,14 @@ class PauliRot(Operation, params=1):
         return str(self.hyper[0])
 
     @property
+    def spectrum(self) -> tuple[tuple[float, ...], ...]:  # type: ignore[override]
+        """``{-1/2, 1/2}``, or ``{1/2}`` for the all-identity word (a global phase)."""
+        return ((0.5,),) if set(self.pauli_word) == {"I"} else (_HALF,)
+
+    @property
     def frequencies(self) -> tuple[tuple[float, ...], ...]:  # type: ignore[override]
         """One frequency, or none for the all-identity word (a global phase)."""
-        return ((),) if set(self.pauli_word) == {"I"} else (_ONE,)
+        return (spectrum_frequencies(self.spectrum[0]),)
 
     @property
     def is_diagonal(self) -> bool:  # type: ignore[override]
@@ -387,7 +397,118 @@ class PauliRot(Operation, params=1):
         return _pauli_exponential(self.params[0], self.pauli_word)
 
 
+# --- more two-wire gates, phases and markers -------------------------------------------------
+class IsingXY(Operation, wires=2, params=1, spectrum=(_CTRL_HALF,), scalable=True):
+    """``exp(i phi (X X + Y Y) / 4)``: a rotation by ``phi`` mixing ``|01>`` and ``|10>``.
+
+    Its generator ``-(X X + Y Y) / 4`` has eigenvalues ``{-1/2, 0, 0, 1/2}``: a four-term shift rule.
+
+    Example:
+        >>> from quantum_jax._gates import IsingXY
+        >>> IsingXY(0.5, wires=[0, 1]).frequencies
+        ((0.5, 1.0),)
+    """
+
+    def matrix(self) -> jax.Array:
+        """``[[1, 0, 0, 0], [0, c, i s, 0], [0, i s, c, 0], [0, 0, 0, 1]]``, ``c, s`` of ``phi/2``."""
+        c, s = _rot_cs(self.params[0])
+        zero, one = jnp.zeros_like(c), jnp.ones_like(c)
+        return jnp.stack(
+            [
+                jnp.stack([one, zero, zero, zero]),
+                jnp.stack([zero, c, 1j * s, zero]),
+                jnp.stack([zero, 1j * s, c, zero]),
+                jnp.stack([zero, zero, zero, one]),
+            ]
+        )
+
+
+_ECR = _SQ2 * np.array([[0, 0, 1, 1j], [0, 0, 1j, 1], [1, -1j, 0, 0], [-1j, 1, 0, 0]])
+
+
+class ECR(Operation, wires=2, matrix=_ECR):
+    """The echoed cross-resonance gate ``(X I - Y X) / sqrt(2)``.
+
+    Example:
+        >>> from quantum_jax._gates import ECR
+        >>> ECR(wires=[0, 1]).matrix().shape
+        (4, 4)
+    """
+
+
+class GlobalPhase(Operation, params=1, spectrum=((1.0,),), scalable=True):
+    """``exp(-i phi)`` times the identity, on any number of wires (none by default).
+
+    With no wires it multiplies the whole state by ``exp(-i phi)`` (its matrix is ``1x1``); with
+    wires, its matrix is ``exp(-i phi) I`` on them. Expectation values do not depend on it: its
+    generator is the identity (one eigenvalue, no frequency), so its derivative is 0.
+
+    Args:
+        phi: the phase.
+        wires: the wires (optional; the state is multiplied as a whole either way).
+        id: unused (PennyLane's operator label).
+
+    Example:
+        >>> from quantum_jax._gates import GlobalPhase
+        >>> GlobalPhase(0.5).wires
+        ()
+    """
+
+    is_diagonal = True
+
+    def __init__(self, phi: Any, wires: Any = None, id: str | None = None) -> None:
+        """The phase ``exp(-i phi)`` on ``wires`` (none if not given)."""
+        self._init((phi,), () if wires is None else wires, ())
+
+    def diagonal(self) -> jax.Array:
+        """``exp(-i phi)`` on every basis state of its wires."""
+        p = _phase(-jnp.asarray(self.params[0]))
+        return jnp.broadcast_to(p, (2 ** len(self.wires),))
+
+
+class Barrier(Operation):
+    """The identity on any number of wires: a marker that does nothing to the state.
+
+    Args:
+        wires: the wires (optional).
+        only_visual: unused (in PennyLane it stops circuit optimizations; there are none here).
+        id: unused (PennyLane's operator label).
+
+    Example:
+        >>> from quantum_jax._gates import Barrier
+        >>> Barrier(wires=[0, 1]).is_identity
+        True
+    """
+
+    def __init__(self, wires: Any = None, only_visual: bool = False, id: str | None = None) -> None:
+        """A barrier on ``wires`` (none if not given)."""
+        self._init((), () if wires is None else wires, ())
+
+    @property
+    def permutation(self) -> tuple[int, ...]:  # type: ignore[override]
+        """The identity permutation of its wires' basis states."""
+        return tuple(range(2 ** len(self.wires)))
+
+
 # --- matrices and state preparation ----------------------------------------------------------
+def check_unitary(owner: str, U: Any) -> None:  # noqa: N803 -- PennyLane's argument name
+    """Raise unless a concrete matrix ``U`` is unitary (traced matrices cannot be checked).
+
+    Example:
+        >>> check_unitary("QubitUnitary", [[0, 1], [1, 0]])
+    """
+    if not is_concrete(U):
+        return
+    m = np.asarray(U)
+    err = np.abs(m @ m.conj().T - np.eye(m.shape[0])).max()
+    # single-precision matrices are unitary only up to float32 rounding
+    eps = np.finfo(m.dtype).eps if np.issubdtype(m.dtype, np.inexact) else 0.0
+    if err > max(1e-8, 100 * eps):
+        raise ValueError(
+            f"{owner}: 'U' is not unitary (max |U U^dagger - I| = {err:.3g}); pass a unitary matrix."
+        )
+
+
 class QubitUnitary(Operation):
     """An arbitrary unitary matrix ``U`` on ``wires``.
 
@@ -402,6 +523,7 @@ class QubitUnitary(Operation):
 
     num_params = 1
     frequencies = (None,)
+    spectrum = (None,)
     ndim_params = (2,)
 
     # ``U`` is PennyLane's public argument name: keep it.
@@ -409,16 +531,8 @@ class QubitUnitary(Operation):
         U = jnp.asarray(U)  # noqa: N806 -- PennyLane's argument name
         if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] & (U.shape[0] - 1):
             raise ValueError(f"QubitUnitary: 'U' must be a square 2^k x 2^k matrix, got shape {U.shape}.")
-        if unitary_check and is_concrete(U):
-            m = np.asarray(U)
-            err = np.abs(m @ m.conj().T - np.eye(m.shape[0])).max()
-            # single-precision matrices are unitary only up to float32 rounding
-            eps = np.finfo(m.dtype).eps if np.issubdtype(m.dtype, np.inexact) else 0.0
-            if err > max(1e-8, 100 * eps):
-                raise ValueError(
-                    f"QubitUnitary: 'U' is not unitary (max |U U^dagger - I| = {err:.3g}); "
-                    "pass a unitary matrix."
-                )
+        if unitary_check:
+            check_unitary("QubitUnitary", U)
         self._init((U,), wires, ())
 
     def _validate(self) -> None:  # runs before the operation is recorded
@@ -427,6 +541,58 @@ class QubitUnitary(Operation):
     def matrix(self) -> jax.Array:
         """The matrix ``U``."""
         return self.params[0]
+
+
+class DiagonalQubitUnitary(Operation):
+    """A unitary given by its diagonal ``D`` (``2**len(wires)`` entries of modulus 1) on ``wires``.
+
+    Concrete diagonals are checked to have unit modulus (traced ones cannot be). ``D`` has no shift
+    rule: differentiating through it with parameter-shift falls back to finite differences.
+
+    Args:
+        D: the diagonal (a batch of them with a leading axis broadcasts).
+        wires: the wires.
+        id: unused (PennyLane's operator label).
+
+    Example:
+        >>> from quantum_jax._gates import DiagonalQubitUnitary
+        >>> DiagonalQubitUnitary([1, -1, 1j, 1], wires=[0, 1]).is_diagonal
+        True
+    """
+
+    num_params = 1
+    frequencies = (None,)
+    spectrum = (None,)
+    ndim_params = (1,)
+    is_diagonal = True
+
+    def __init__(self, D: Any, wires: Any = None, id: str | None = None) -> None:  # noqa: N803
+        D = jnp.asarray(D)  # noqa: N806 -- PennyLane's argument name
+        if D.ndim not in (1, 2):
+            raise ValueError(
+                f"DiagonalQubitUnitary: 'D' must be a vector of 2^k entries, got shape {D.shape}."
+            )
+        if is_concrete(D):
+            err = float(np.abs(np.abs(np.asarray(D)) - 1).max()) if D.size else 0.0
+            eps = np.finfo(D.dtype).eps if jnp.issubdtype(D.dtype, jnp.inexact) else 0.0
+            if err > max(1e-8, 100 * eps):
+                raise ValueError(
+                    f"DiagonalQubitUnitary: 'D' is not unitary (max ||D_i| - 1| = {err:.3g}); "
+                    "pass entries of modulus 1."
+                )
+        self._init((D,), wires, ())
+
+    def _validate(self) -> None:  # runs before the operation is recorded
+        size = jnp.shape(self.params[0])[-1]
+        if size != 2 ** len(self.wires):
+            raise ValueError(
+                f"DiagonalQubitUnitary: 'D' has {size} entries but wires={self.wires} need "
+                f"{2 ** len(self.wires)}."
+            )
+
+    def diagonal(self) -> jax.Array:
+        """The diagonal ``D``."""
+        return jnp.asarray(self.params[0])
 
 
 class BasisState(Operation):
@@ -519,6 +685,19 @@ class Adjoint(Operation):
         return self.base.frequencies
 
     @property
+    def spectrum(self) -> Any:  # type: ignore[override]
+        """The base's spectrum negated: ``U(x)^dagger = A^dagger exp(-i x (-G)) B^dagger``."""
+        spec = self.base.spectrum
+        if spec is None:
+            return None
+        return tuple(None if s is None else tuple(sorted(0.0 - e for e in s)) for s in spec)
+
+    @property
+    def scalable(self) -> bool:  # type: ignore[override]
+        """``(U(x)^dagger)^z = U(z x)^dagger`` when the base scales."""
+        return self.base.scalable
+
+    @property
     def is_diagonal(self) -> bool:  # type: ignore[override]
         return self.base.is_diagonal
 
@@ -604,9 +783,284 @@ def adjoint(op: Any) -> Any:
     raise TypeError(f"adjoint: expected an operation or a callable, got {op!r}.")
 
 
+# --- powers ----------------------------------------------------------------------------------
+def _rebuilt(cls: type, params: tuple[Any, ...], wires: Any, hyper: tuple[Any, ...]) -> Operation:
+    """An operation of class ``cls`` from its parts, without validation or recording."""
+    op: Operation = object.__new__(cls)
+    object.__setattr__(op, "params", tuple(params))
+    object.__setattr__(op, "wires", tuple(wires))
+    object.__setattr__(op, "hyper", hyper)
+    return op
+
+
+def _permutation_power(
+    perm: tuple[int, ...], phases: tuple[complex, ...] | None, n: int
+) -> tuple[tuple[int, ...], tuple[complex, ...] | None]:
+    """The ``n``-th power of the monomial ``new[j] = phases[j] * old[perm[j]]`` (``n`` any integer)."""
+    k = len(perm)
+    if n < 0:
+        inv = [0] * k
+        for j, p in enumerate(perm):
+            inv[p] = j
+        ph = None if phases is None else tuple(complex(phases[inv[j]]).conjugate() for j in range(k))
+        return _permutation_power(tuple(inv), ph, -n)
+    out, acc = list(range(k)), [1 + 0j] * k
+    for _ in range(n):  # new_t[j] = ph[j] new_{t-1}[perm[j]]
+        acc = [(1 if phases is None else complex(phases[j])) * acc[perm[j]] for j in range(k)]
+        out = [out[perm[j]] for j in range(k)]
+    trivial = all(abs(a - 1) < 1e-12 for a in acc)
+    return tuple(out), None if trivial else tuple(acc)
+
+
+def _principal_angle(values: Any) -> jax.Array:
+    """``arg(values)`` in ``(-pi, pi]`` (``-pi`` from rounding is taken as ``pi``: ``Z**0.5 = S``)."""
+    theta = jnp.angle(values)
+    return jnp.where(theta <= -np.pi + 1e-12, theta + 2 * np.pi, theta)
+
+
+def _unitary_power(m: np.ndarray, z: float) -> np.ndarray:
+    """``m**z`` for a concrete unitary ``m``: the principal power of each eigenvalue.
+
+    A unitary is normal, so its complex Schur form ``m = Q T Q^dagger`` has a diagonal ``T``.
+    """
+    t, q = scipy.linalg.schur(np.asarray(m, dtype=complex), output="complex")
+    theta = np.angle(np.diag(t))
+    theta = np.where(theta <= -np.pi + 1e-12, theta + 2 * np.pi, theta)
+    return (q * np.exp(1j * z * theta)) @ q.conj().T
+
+
+@functools.lru_cache(maxsize=256)
+def _constant_power(cls: type, hyper: tuple[Any, ...], num_wires: int, z: float) -> np.ndarray:
+    """The power of a gate without parameters, computed once (its matrix is a constant)."""
+    with jax.ensure_compile_time_eval():
+        m = np.asarray(_rebuilt(cls, (), range(num_wires), hyper).matrix())
+    return _unitary_power(m, z)
+
+
+def _sums(values: tuple[float, ...], n: int) -> tuple[float, ...]:
+    """The distinct sums of ``n`` entries of ``values`` (repeats allowed)."""
+    out = {0.0}
+    for _ in range(n):
+        out = {round(a + v, 12) for a in out for v in values}
+    return tuple(sorted(out))
+
+
+class Pow(Operation):
+    """An operation raised to a power ``z``; build it with :func:`pow`.
+
+    ``hyper`` holds the base's class and static data, ``z`` and how the power is formed (``mode``):
+    ``"scale"`` (the base at ``z`` times its parameters), ``"int"`` (an integer power: permutations stay
+    permutations, diagonals diagonals), ``"diagonal"`` (the principal power of a diagonal),
+    ``"constant"`` (the principal power of a gate without parameters) or ``"matrix"`` (the principal
+    power of a concrete matrix, computed once and held as the only parameter).
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> from quantum_jax._gates import pow
+        >>> op = pow(qml.Rot(0.1, 0.2, 0.3, wires=0), 2)
+        >>> op.name, op.mode, op.frequencies[0]
+        ('Rot**2', 'int', (1.0, 2.0))
+    """
+
+    @property
+    def z(self) -> float:
+        """The exponent."""
+        return self.hyper[2]  # type: ignore[return-value]
+
+    @property
+    def mode(self) -> str:
+        """How the power is formed (see the class docstring)."""
+        return str(self.hyper[3])
+
+    @property
+    def base(self) -> Operation:
+        """The operation raised to the power (without parameters in ``"matrix"`` mode)."""
+        cls, hyper = self.hyper[0], self.hyper[1]
+        params = () if self.mode == "matrix" else self.params
+        return _rebuilt(cls, params, self.wires, hyper)  # type: ignore[arg-type]
+
+    def _scaled(self) -> Operation:
+        cls, hyper = self.hyper[0], self.hyper[1]
+        params = tuple(self.z * jnp.asarray(p) for p in self.params)
+        return _rebuilt(cls, params, self.wires, hyper)  # type: ignore[arg-type]
+
+    @property
+    def scalable(self) -> bool:  # type: ignore[override]
+        """``(U(x)^a)^z = U(a z x)`` when the power scales its base."""
+        return self.mode == "scale"
+
+    @property
+    def ndim_params(self) -> tuple[int, ...] | None:  # type: ignore[override]
+        """The base's parameter ranks (a matrix in ``"matrix"`` mode)."""
+        return (2,) if self.mode == "matrix" else self.base.ndim_params
+
+    @property
+    def permutation(self) -> tuple[int, ...] | None:  # type: ignore[override]
+        """An integer power of a permutation gate (or the identity) is a permutation."""
+        base = self.base
+        if base.permutation is None or (self.mode != "int" and not base.is_identity):
+            return None
+        return _permutation_power(tuple(base.permutation), base.phases, int(self.z))[0]
+
+    @property
+    def phases(self) -> tuple[complex, ...] | None:  # type: ignore[override]
+        """The phases of the permutation's power."""
+        base = self.base
+        if base.permutation is None or (self.mode != "int" and not base.is_identity):
+            return None
+        return _permutation_power(tuple(base.permutation), base.phases, int(self.z))[1]
+
+    @property
+    def is_diagonal(self) -> bool:  # type: ignore[override]
+        """A power of a diagonal gate is diagonal."""
+        return self.base.is_diagonal
+
+    @property
+    def spectrum(self) -> Any:  # type: ignore[override]
+        """The exponents of each parameter: ``z`` times the base's, or the sums of ``n`` of them."""
+        spec = self.base.spectrum
+        if self.mode not in ("scale", "int"):
+            return (None,) * len(self.params)
+        if spec is None:
+            return None
+        if self.mode == "scale":
+            return tuple(None if s is None else tuple(sorted(self.z * e for e in s)) for s in spec)
+        n = int(self.z)
+        sign = 1.0 if n >= 0 else -1.0
+        return tuple(None if s is None else tuple(sorted(sign * e for e in _sums(s, abs(n)))) for s in spec)
+
+    @property
+    def frequencies(self) -> Any:  # type: ignore[override]
+        """From the spectrum; else, for an integer power, sums of ``n`` of ``0, +-`` the base's."""
+        spec = self.spectrum
+        base_freqs = self.base.frequencies
+        out: list[tuple[float, ...] | None] = []
+        for j in range(len(self.params)):
+            s = None if spec is None else spec[j]
+            freqs = base_freqs[j] if j < len(base_freqs) else None
+            if s is not None:
+                out.append(spectrum_frequencies(s))
+            elif self.mode == "int" and freqs is not None:
+                diffs = (0.0, *freqs, *(-f for f in freqs))
+                out.append(tuple(f for f in _sums(diffs, abs(int(self.z))) if f > 0))
+            else:
+                out.append(None)
+        return tuple(out)
+
+    def diagonal(self) -> jax.Array:
+        """The base's diagonal to the power ``z`` (the principal power for non-integer ``z``)."""
+        if self.mode == "scale":
+            return self._scaled().diagonal()
+        d = self.base.diagonal()
+        if self.mode == "int":
+            n = int(self.z)
+            return d**n if n >= 0 else jnp.conj(d) ** (-n)
+        return jnp.abs(d) ** self.z * _phase(self.z * _principal_angle(d))
+
+    def matrix(self) -> jax.Array:
+        """The matrix of ``base ** z``."""
+        if self.permutation is not None or self.is_diagonal:
+            return super().matrix()
+        mode = self.mode
+        if mode == "scale":
+            return self._scaled().matrix()
+        if mode == "int":
+            n = int(self.z)
+            m = self.base.matrix()
+            return jnp.linalg.matrix_power(m if n >= 0 else jnp.conj(m).T, abs(n))
+        if mode == "constant":
+            cls, hyper = self.hyper[0], self.hyper[1]
+            return jnp.asarray(_constant_power(cls, hyper, len(self.wires), self.z))
+        return jnp.asarray(self.params[0])
+
+    @property
+    def name(self) -> str:
+        return f"{self.base.name}**{self.z}"
+
+    def __repr__(self) -> str:
+        return f"{self.base!r}**{self.z}"
+
+
+def _power_mode(op: Operation, z: float) -> str:
+    if op.scalable:
+        return "scale"
+    if float(z).is_integer():
+        return "int"
+    if op.is_diagonal:
+        return "diagonal"
+    if not jax.tree_util.tree_leaves(op.params):
+        return "constant"
+    if not is_concrete(op.params):
+        raise ValueError(
+            f"pow: the non-integer power {z} of {op.name} is computed by an eigendecomposition of its "
+            "matrix, which needs concrete parameters (not traced by jit, grad or vmap); use an integer "
+            "power, compute the matrix power outside the traced function and apply it with QubitUnitary, "
+            "or use a gate whose power scales its parameters."
+        )
+    return "matrix"
+
+
+def pow(base: Any, z: Any = 1, lazy: bool = True, id: str | None = None) -> Operation:
+    """An operation raised to the power ``z``.
+
+    Gates whose parameters enter as ``exp(-i x G)`` (``scalable``: RX, RZ, IsingXX, MultiRZ, the
+    excitations, ...) are the same gate at ``z * x``, exact for any real ``z``, and their frequencies
+    scale by ``z``. Other gates take integer powers (a permutation gate's power is a permutation, a
+    diagonal gate's a diagonal, else a matrix power) and non-integer powers as the principal power of
+    their eigenvalues (diagonals elementwise; a dense matrix by eigendecomposition, which needs
+    concrete values).
+
+    Args:
+        base: the operation (it is replaced in the recording by its power).
+        z: the exponent, a real number.
+        lazy: ``False`` returns a scalable gate's power as the gate itself at the scaled parameters.
+        id: unused (PennyLane's operator label).
+
+    Returns:
+        The :class:`Pow` operation (or, with ``lazy=False`` for a scalable gate, the scaled gate).
+
+    Raises:
+        TypeError: ``base`` is not an operation, or ``z`` is not a concrete real number.
+        ValueError: ``base`` prepares a state, or a non-integer power of a matrix needs concrete values.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> from quantum_jax._gates import pow
+        >>> pow(qml.RX(0.5, wires=0), 2).frequencies
+        ((2.0,),)
+        >>> pow(qml.RX(0.5, wires=0), 2, lazy=False)
+        RX(1, wires=[0])
+        >>> pow(qml.CNOT(wires=[0, 1]), 3).permutation
+        (0, 1, 3, 2)
+    """
+    if not isinstance(base, Operation):
+        raise TypeError(f"pow: 'base' must be an operation, got {base!r}.")
+    if base.is_state_preparation:
+        raise ValueError(f"pow: {base.name} prepares a state and has no power.")
+    if isinstance(z, (bool, jax.core.Tracer)) or not isinstance(z, (int, float, np.integer, np.floating)):
+        raise TypeError(f"pow: 'z' must be a concrete real number (int or float), got {z!r}.")
+    if not np.isfinite(z):
+        raise ValueError(f"pow: 'z' must be finite, got {z!r}.")
+    z = int(z) if float(z).is_integer() else float(z)
+    mode = _power_mode(base, z)
+    _recording.forget(base)
+    if mode == "scale" and not lazy:
+        out = jax.tree_util.tree_map(lambda p: z * jnp.asarray(p), base)
+        _recording.record(out)
+        return out
+    params = base.params
+    if mode == "matrix":
+        with jax.ensure_compile_time_eval():
+            params = (jnp.asarray(_unitary_power(np.asarray(base.matrix()), z)),)
+    power = _rebuilt(Pow, params, base.wires, (type(base), base.hyper, z, mode))
+    _recording.record(power)
+    return power
+
+
 GATES: tuple[type[Operation], ...] = (
     Identity, PauliX, PauliY, PauliZ, Hadamard, S, T, SX, CNOT, CY, CZ, SWAP, ISWAP, CSWAP, Toffoli,
     RX, RY, RZ, PhaseShift, Rot, U1, U2, U3, CRX, CRY, CRZ, CRot, ControlledPhaseShift,
     IsingXX, IsingYY, IsingZZ, MultiRZ, PauliRot, QubitUnitary,
+    IsingXY, ECR, GlobalPhase, Barrier, DiagonalQubitUnitary,
 )  # fmt: skip
 """Every unitary gate class, for conformance tests and lookups by name."""

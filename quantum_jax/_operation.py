@@ -6,7 +6,11 @@ A concrete gate declares its physics as data, and the simulator and the gradient
   :meth:`Operation.matrix` says how it acts on its wires;
 * ``frequencies[i]`` lists the distinct positive differences of the eigenvalues of the generator of
   parameter ``i`` (``U(x) = exp(-i x G)``), from which the parameter-shift rule is derived; ``None``
-  marks a parameter with no shift rule (a matrix, a state vector).
+  marks a parameter with no shift rule (a matrix, a state vector);
+* ``spectrum[i]``, where known, lists the exponents ``mu`` with which parameter ``i`` enters: the gate
+  is a sum of constant matrices times ``exp(-i x mu)``. For ``U(x) = A exp(-i x G) B`` these are the
+  eigenvalues of ``G`` itself, not only their differences, which is what a controlled gate's shift rule
+  needs (the control adds the exponent 0). The frequencies follow from it (:func:`spectrum_frequencies`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,26 @@ def is_concrete(x: Any) -> bool:
     return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
 
 
+def spectrum_frequencies(spectrum: Sequence[float]) -> tuple[float, ...]:
+    """The distinct positive differences of a generator's eigenvalues: the frequencies of its shift rule.
+
+    Args:
+        spectrum: the eigenvalues (any order, repeats allowed).
+
+    Returns:
+        The sorted distinct positive differences, rounded to 12 decimals.
+
+    Example:
+        >>> spectrum_frequencies((-0.5, 0.0, 0.5))
+        (0.5, 1.0)
+        >>> spectrum_frequencies((1.0,))
+        ()
+    """
+    values = sorted({round(float(e), 12) for e in spectrum})
+    diffs = {round(b - a, 12) for i, a in enumerate(values) for b in values[i + 1 :]}
+    return tuple(sorted(d for d in diffs if d > 0))
+
+
 def check_matrix_size(owner: str, arg: str, dim: int, wires: Wires) -> None:
     """Raise unless a ``dim x dim`` matrix fits ``wires`` (``dim = 2 ** len(wires)``)."""
     need = 2 ** len(wires)
@@ -66,9 +90,14 @@ class Operation:
     num_wires: ClassVar[int | None] = None
     num_params: ClassVar[int] = 0
     frequencies: ClassVar[tuple[tuple[float, ...] | None, ...]] = ()
+    # Per parameter, the exponents it enters with (see the module docstring); ``None``: not declared.
+    spectrum: ClassVar[tuple[tuple[float, ...] | None, ...] | None] = None
     permutation: ClassVar[tuple[int, ...] | None] = None
     phases: ClassVar[tuple[complex, ...] | None] = None
     is_diagonal: ClassVar[bool] = False
+    # ``U(x)^z = U(z x)`` for every real ``z``: the parameters enter as ``exp(-i x G)`` with a fixed
+    # ``G``, so a power of the gate is the gate at scaled parameters (see ``_gates.pow``).
+    scalable: ClassVar[bool] = False
     is_state_preparation: ClassVar[bool] = False
     # The number of axes of each parameter's unbatched value (``None``: all scalars). A parameter with
     # more axes carries a leading batch axis: parameter broadcasting, as in PennyLane.
@@ -83,8 +112,10 @@ class Operation:
         wires: int | None = None,
         params: int | None = None,
         frequencies: tuple[tuple[float, ...] | None, ...] | None = None,
+        spectrum: tuple[tuple[float, ...] | None, ...] | None = None,
         permutation: tuple[int, ...] | None = None,
         phases: tuple[complex, ...] | None = None,
+        scalable: bool | None = None,
         diagonal: Any = None,
         matrix: Any = None,
         **kwargs: Any,
@@ -95,8 +126,11 @@ class Operation:
             wires: the number of wires it acts on (``num_wires``).
             params: the number of numeric parameters (``num_params``).
             frequencies: per parameter, its generator's frequencies (``None``: no shift rule).
+            spectrum: per parameter, its generator's eigenvalues (``None``: unknown); when
+                ``frequencies`` is not given, they are derived from it.
             permutation: ``new[j] = phases[j] * old[permutation[j]]`` on its wires.
             phases: see ``permutation``.
+            scalable: whether ``U(x)^z = U(z x)`` (``scalable``).
             diagonal: a constant diagonal.
             matrix: a constant matrix.
             **kwargs: passed on to ``object.__init_subclass__``.
@@ -108,10 +142,15 @@ class Operation:
             "frequencies": frequencies,
             "permutation": permutation,
             "phases": phases,
+            "scalable": scalable,
         }
         for name, value in declared.items():
             if value is not None:
                 setattr(cls, name, value)
+        if spectrum is not None:
+            cls.spectrum = tuple(None if s is None else tuple(float(e) for e in s) for s in spectrum)
+            if frequencies is None:
+                cls.frequencies = tuple(None if s is None else spectrum_frequencies(s) for s in spectrum)
         constant = diagonal if diagonal is not None else matrix
         if constant is not None:
             values = np.asarray(constant)

@@ -14,9 +14,16 @@ import numpy as np
 import reference as ref
 
 import quantum_jax as qml
+from quantum_jax._controlled import CONTROLLED_GATES
+from quantum_jax._fermionic import FERMIONIC_GATES
 from quantum_jax._gates import GATES
 
-GATE_NAMES: tuple[str, ...] = tuple(cls.__name__ for cls in GATES)
+ALL_GATES: tuple[type[qml.Operation], ...] = GATES + FERMIONIC_GATES + CONTROLLED_GATES
+"""Every registered unitary gate class: the library's, the fermionic and the controlled ones."""
+GATE_NAMES: tuple[str, ...] = tuple(cls.__name__ for cls in ALL_GATES)
+GATE_CLASSES: dict[str, type[qml.Operation]] = {cls.__name__: cls for cls in ALL_GATES}
+# Gates whose parameter is a matrix or a diagonal (no shift rule); the rest take real scalars.
+MATRIX_GATES = frozenset({"QubitUnitary", "DiagonalQubitUnitary", "ControlledQubitUnitary"})
 
 
 def rng_for(*key: Any) -> np.random.Generator:
@@ -25,15 +32,25 @@ def rng_for(*key: Any) -> np.random.Generator:
 
 
 def wire_count(name: str, rng: np.random.Generator, max_wires: int = 3) -> int:
-    """The number of wires for a gate: fixed by its signature, else drawn from 1..max_wires."""
+    """The number of wires for a gate: fixed by its signature, else drawn from its minimum..max_wires."""
     fixed, _ = ref.GATE_SIGNATURES[name]
-    return fixed if fixed is not None else int(rng.integers(1, max_wires + 1))
+    low = ref.MIN_WIRES.get(name, 1)
+    return fixed if fixed is not None else int(rng.integers(low, max(low, max_wires) + 1))
+
+
+def target_count(name: str, k: int) -> int:
+    """How many of a controlled gate's ``k`` wires are targets (the rest control)."""
+    return (k + 1) // 2 if name == "ControlledQubitUnitary" else 1
 
 
 def random_params(name: str, k: int, rng: np.random.Generator) -> tuple[Any, ...]:
-    """Random parameters for gate ``name`` on ``k`` wires (a unitary for QubitUnitary)."""
+    """Random parameters for gate ``name`` on ``k`` wires (a unitary for the matrix gates)."""
     if name == "QubitUnitary":
         return (ref.random_unitary(rng, 2**k),)
+    if name == "ControlledQubitUnitary":
+        return (ref.random_unitary(rng, 2 ** target_count(name, k)),)
+    if name == "DiagonalQubitUnitary":
+        return (np.exp(1j * rng.uniform(-np.pi, np.pi, size=2**k)),)
     _, num = ref.GATE_SIGNATURES[name]
     return tuple(float(x) for x in rng.uniform(-2 * np.pi, 2 * np.pi, size=num))
 
@@ -47,17 +64,23 @@ def random_op(name: str, wires: Sequence[int], rng: np.random.Generator, adjoint
     """A reference spec of gate ``name`` on ``wires`` with random parameters (and word)."""
     wires = tuple(int(w) for w in wires)
     word = random_word(len(wires), rng) if name == "PauliRot" else None
-    return ref.Op(name, random_params(name, len(wires), rng), wires, word, adjoint)
+    values = None
+    if name in ("ControlledQubitUnitary", "MultiControlledX"):
+        values = tuple(int(v) for v in rng.integers(0, 2, size=len(wires) - target_count(name, len(wires))))
+    return ref.Op(name, random_params(name, len(wires), rng), wires, word, adjoint, values)
 
 
 def build(op: ref.Op, labels: Sequence[Any] | None = None, params: Sequence[Any] | None = None) -> Any:
     """The quantum_jax operation for a reference spec (``labels[w]`` names wire ``w``)."""
     wires = [labels[w] for w in op.wires] if labels is not None else list(op.wires)
     params = op.params if params is None else tuple(params)
+    cls = GATE_CLASSES[op.name] if op.name in GATE_CLASSES else getattr(qml, op.name)
     if op.name == "PauliRot":
         gate = qml.PauliRot(params[0], op.word, wires=wires)
+    elif op.control_values is not None:
+        gate = cls(*params, wires=wires, control_values=list(op.control_values))
     else:
-        gate = getattr(qml, op.name)(*params, wires=wires)
+        gate = cls(*params, wires=wires)
     return qml.adjoint(gate) if op.adjoint else gate
 
 
@@ -74,7 +97,7 @@ def random_circuit(
         elif kind == 2:
             ws = rng.permutation(n)[: rng.integers(1, min(n, 3) + 1)]
             ops.append(ref.Op("StatePrep", (ref.random_state(rng, 2 ** len(ws)),), tuple(int(w) for w in ws)))
-    candidates = [g for g in GATE_NAMES if (ref.GATE_SIGNATURES[g][0] or 1) <= n]
+    candidates = [g for g in GATE_NAMES if (ref.GATE_SIGNATURES[g][0] or ref.MIN_WIRES.get(g, 1)) <= n]
     for _ in range(depth):
         name = str(rng.choice(candidates))
         k = wire_count(name, rng, max_wires=min(n, 3))

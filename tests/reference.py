@@ -100,6 +100,88 @@ def u3(theta: float, phi: float, delta: float) -> np.ndarray:
 
 SWAP = np.eye(4, dtype=complex)[[0, 2, 1, 3]]
 ISWAP = np.array([[1, 0, 0, 0], [0, 0, 1j, 0], [0, 1j, 0, 0], [0, 0, 0, 1]], dtype=complex)
+# the echoed cross-resonance gate (X I - Y X) / sqrt(2), written out
+ECR = np.array([[0, 0, 1, 1j], [0, 0, 1j, 1], [1, -1j, 0, 0], [-1j, 1, 0, 0]], dtype=complex) / np.sqrt(2)
+
+
+def controlled_by(target: np.ndarray, values: Sequence[int]) -> np.ndarray:
+    """Control wires (first, ``len(values)`` of them) apply ``target`` when they hold ``values``."""
+    d = target.shape[0]
+    c = len(values)
+    out = np.eye(d * 2**c, dtype=complex)
+    block = int("".join(str(int(v)) for v in values), 2) if c else 0
+    out[block * d : (block + 1) * d, block * d : (block + 1) * d] = target
+    return out
+
+
+def expm_hermitian(theta: float, g: np.ndarray) -> np.ndarray:
+    """``exp(-i theta G)`` for a Hermitian ``G``, from its eigendecomposition."""
+    w, v = np.linalg.eigh(g)
+    return (v * np.exp(-1j * theta * w)) @ v.conj().T
+
+
+def principal_power(m: np.ndarray, z: float) -> np.ndarray:
+    """``m**z`` for a diagonalizable unitary: eigenvalues ``e^{i a}``, ``-pi < a <= pi``, to ``e^{i z a}``."""
+    w, v = np.linalg.eig(m)
+    a = np.angle(w)
+    a = np.where(a <= -np.pi + 1e-9, a + 2 * np.pi, a)
+    return (v * np.exp(1j * z * a)) @ np.linalg.inv(v)
+
+
+def isingxy(t: float) -> np.ndarray:
+    """IsingXY(t): ``cos(t/2)`` on ``|01>, |10>``, coupled by ``i sin(t/2)``."""
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[1, 0, 0, 0], [0, c, 1j * s, 0], [0, 1j * s, c, 0], [0, 0, 0, 1]], dtype=complex)
+
+
+def excitation(t: float, dim: int, low: int, high: int, outside: complex = 0.0) -> np.ndarray:
+    """A Givens rotation ``|low> -> c |low> + s |high>``, ``|high> -> c |high> - s |low>``.
+
+    ``c, s = cos(t/2), sin(t/2)``; every other basis state gets the phase ``exp(outside * t)``.
+    """
+    out = np.exp(outside * t) * np.eye(dim, dtype=complex)
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    out[low, low] = out[high, high] = c
+    out[high, low], out[low, high] = s, -s
+    return out
+
+
+def fermionic_swap(t: float) -> np.ndarray:
+    """FermionicSWAP(t) in PennyLane's convention, written out."""
+    g, c, s = np.exp(0.5j * t), np.cos(t / 2), np.sin(t / 2)
+    return np.array(
+        [[1, 0, 0, 0], [0, g * c, -1j * g * s, 0], [0, -1j * g * s, g * c, 0], [0, 0, 0, g * g]],
+        dtype=complex,
+    )
+
+
+def pauli_sum(terms: Sequence[tuple[float, str]]) -> np.ndarray:
+    """``sum_k c_k P_k`` for Pauli words of equal length."""
+    return sum(c * pauli_word(w) for c, w in terms)
+
+
+# ``U(t) = exp(-i t G)``: the generators of the one-parameter gates, from their Pauli forms (the
+# sign convention of PennyLane's ``generator()`` is ``exp(+i t G)``, so these are its negatives).
+GENERATORS: dict[str, np.ndarray] = {
+    "RX": 0.5 * X, "RY": 0.5 * Y, "RZ": 0.5 * Z, "PhaseShift": -np.diag([0.0, 1.0]),
+    "CRX": np.kron(np.diag([0, 1]), 0.5 * X), "CRY": np.kron(np.diag([0, 1]), 0.5 * Y),
+    "CRZ": np.kron(np.diag([0, 1]), 0.5 * Z), "ControlledPhaseShift": -np.diag([0.0, 0, 0, 1]),
+    "IsingXX": 0.5 * pauli_word("XX"), "IsingYY": 0.5 * pauli_word("YY"), "IsingZZ": 0.5 * pauli_word("ZZ"),
+    "IsingXY": pauli_sum([(-0.25, "XX"), (-0.25, "YY")]),
+    "SingleExcitation": pauli_sum([(-0.25, "XY"), (0.25, "YX")]),
+    "SingleExcitationPlus": pauli_sum([(-0.25, "II"), (-0.25, "XY"), (0.25, "YX"), (-0.25, "ZZ")]),
+    "SingleExcitationMinus": pauli_sum([(0.25, "II"), (-0.25, "XY"), (0.25, "YX"), (0.25, "ZZ")]),
+    "DoubleExcitation": pauli_sum(
+        [(-0.0625, w) for w in ("XXXY", "XXYX", "XYYY", "YXYY")]
+        + [(0.0625, w) for w in ("XYXX", "YXXX", "YYXY", "YYYX")]
+    ),
+    "OrbitalRotation": pauli_sum([(-0.25, "XZYI"), (0.25, "YZXI"), (-0.25, "IXZY"), (0.25, "IYZX")]),
+    "FermionicSWAP": pauli_sum([(-0.5, "II"), (0.25, "IZ"), (0.25, "ZI"), (0.25, "XX"), (0.25, "YY")]),
+}  # fmt: skip
+_PLANE = np.zeros((16, 16), dtype=complex)
+_PLANE[12, 3], _PLANE[3, 12] = 0.5j, -0.5j  # Y/2 on the plane of |0011> (3) and |1100> (12)
+GENERATORS["DoubleExcitationPlus"] = np.diag([-0.5] * 3 + [0] + [-0.5] * 8 + [0] + [-0.5] * 3) + _PLANE
+GENERATORS["DoubleExcitationMinus"] = np.diag([0.5] * 3 + [0] + [0.5] * 8 + [0] + [0.5] * 3) + _PLANE
 
 # name -> (number of wires or None for "any", number of parameters)
 GATE_SIGNATURES: dict[str, tuple[int | None, int]] = {
@@ -112,13 +194,38 @@ GATE_SIGNATURES: dict[str, tuple[int | None, int]] = {
     "CRX": (2, 1), "CRY": (2, 1), "CRZ": (2, 1), "CRot": (2, 3), "ControlledPhaseShift": (2, 1),
     "IsingXX": (2, 1), "IsingYY": (2, 1), "IsingZZ": (2, 1),
     "MultiRZ": (None, 1), "PauliRot": (None, 1), "QubitUnitary": (None, 1),
+    "IsingXY": (2, 1), "ECR": (2, 0), "GlobalPhase": (None, 1), "Barrier": (None, 0),
+    "DiagonalQubitUnitary": (None, 1),
+    "SingleExcitation": (2, 1), "SingleExcitationPlus": (2, 1), "SingleExcitationMinus": (2, 1),
+    "DoubleExcitation": (4, 1), "DoubleExcitationPlus": (4, 1), "DoubleExcitationMinus": (4, 1),
+    "OrbitalRotation": (4, 1), "FermionicSWAP": (2, 1),
+    "ControlledQubitUnitary": (None, 1), "MultiControlledX": (None, 0),
 }  # fmt: skip
+# the fewest wires a gate of any number of wires takes (default 1)
+MIN_WIRES: dict[str, int] = {"ControlledQubitUnitary": 2, "MultiControlledX": 2}
+# The gates added with the fermionic and controlled families: their derivatives are checked gate by
+# gate in tests/test_gates_extended.py, not in the random circuits of tests/test_differentiation.py.
+EXTENDED_GATES = frozenset(
+    {
+        "IsingXY", "ECR", "GlobalPhase", "Barrier", "DiagonalQubitUnitary",
+        "SingleExcitation", "SingleExcitationPlus", "SingleExcitationMinus",
+        "DoubleExcitation", "DoubleExcitationPlus", "DoubleExcitationMinus",
+        "OrbitalRotation", "FermionicSWAP", "ControlledQubitUnitary", "MultiControlledX",
+    }
+)  # fmt: skip
 
 
 def gate_matrix(
-    name: str, params: Sequence[Any] = (), num_wires: int = 1, word: str | None = None
+    name: str,
+    params: Sequence[Any] = (),
+    num_wires: int = 1,
+    word: str | None = None,
+    control_values: Sequence[int] | None = None,
 ) -> np.ndarray:
-    """The ``(2^k, 2^k)`` matrix of a gate on its own wires, in the order given."""
+    """The ``(2^k, 2^k)`` matrix of a gate on its own wires, in the order given.
+
+    ``control_values`` are those of the controlled gates (all 1 when ``None``).
+    """
     p = [np.asarray(x) for x in params]
     f = [complex(x) if np.iscomplexobj(x) else float(x) for x in p if x.ndim == 0]
     fixed = {
@@ -126,7 +233,7 @@ def gate_matrix(
         "S": np.diag([1, 1j]), "T": np.diag([1, np.exp(1j * np.pi / 4)]),
         "SX": 0.5 * np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]),
         "CNOT": controlled(X), "CY": controlled(Y), "CZ": controlled(Z), "SWAP": SWAP, "ISWAP": ISWAP,
-        "CSWAP": controlled(SWAP), "Toffoli": controlled(controlled(X)),
+        "CSWAP": controlled(SWAP), "Toffoli": controlled(controlled(X)), "ECR": ECR,
     }  # fmt: skip
     if name in fixed:
         return np.asarray(fixed[name], dtype=complex)
@@ -137,7 +244,15 @@ def gate_matrix(
         "CRZ": lambda t: controlled(rz(t)), "CRot": lambda *a: controlled(rot(*a)),
         "ControlledPhaseShift": lambda t: np.diag([1, 1, 1, np.exp(1j * t)]),
         "IsingXX": lambda t: pauli_exp(t, "XX"), "IsingYY": lambda t: pauli_exp(t, "YY"),
-        "IsingZZ": lambda t: pauli_exp(t, "ZZ"),
+        "IsingZZ": lambda t: pauli_exp(t, "ZZ"), "IsingXY": isingxy,
+        "SingleExcitation": lambda t: excitation(t, 4, 1, 2),
+        "SingleExcitationPlus": lambda t: excitation(t, 4, 1, 2, 0.5j),
+        "SingleExcitationMinus": lambda t: excitation(t, 4, 1, 2, -0.5j),
+        "DoubleExcitation": lambda t: excitation(t, 16, 3, 12),
+        "DoubleExcitationPlus": lambda t: excitation(t, 16, 3, 12, 0.5j),
+        "DoubleExcitationMinus": lambda t: excitation(t, 16, 3, 12, -0.5j),
+        "OrbitalRotation": lambda t: expm_hermitian(t, GENERATORS["OrbitalRotation"]),
+        "FermionicSWAP": fermionic_swap,
     }  # fmt: skip
     if name in rotations:
         return np.asarray(rotations[name](*f), dtype=complex)
@@ -148,6 +263,18 @@ def gate_matrix(
         return pauli_exp(f[0], word)
     if name == "QubitUnitary":
         return np.asarray(p[0], dtype=complex)
+    if name == "GlobalPhase":
+        return np.exp(-1j * f[0]) * np.eye(2**num_wires)
+    if name == "Barrier":
+        return np.eye(2**num_wires, dtype=complex)
+    if name == "DiagonalQubitUnitary":
+        return np.diag(np.asarray(p[0], dtype=complex))
+    if name in ("ControlledQubitUnitary", "MultiControlledX"):
+        target = np.asarray(p[0], dtype=complex) if name == "ControlledQubitUnitary" else X
+        k = int(np.log2(target.shape[0]))
+        values = (1,) * (num_wires - k) if control_values is None else tuple(control_values)
+        assert len(values) == num_wires - k
+        return controlled_by(target, values)
     raise KeyError(f"reference: no matrix for {name!r}")
 
 
@@ -157,7 +284,8 @@ class Op:
     """One step of a reference circuit.
 
     ``name`` is a gate name of :data:`GATE_SIGNATURES`, ``"BasisState"`` or ``"StatePrep"``;
-    ``word`` is PauliRot's Pauli word; ``adjoint`` applies the conjugate transpose.
+    ``word`` is PauliRot's Pauli word; ``adjoint`` applies the conjugate transpose;
+    ``control_values`` are a controlled gate's (all 1 when ``None``).
     """
 
     name: str
@@ -165,10 +293,11 @@ class Op:
     wires: tuple[int, ...]
     word: str | None = None
     adjoint: bool = False
+    control_values: tuple[int, ...] | None = None
 
     def matrix(self) -> np.ndarray:
         """The gate matrix on ``wires`` (conjugate-transposed when ``adjoint``)."""
-        m = gate_matrix(self.name, self.params, len(self.wires), self.word)
+        m = gate_matrix(self.name, self.params, len(self.wires), self.word, self.control_values)
         return m.conj().T if self.adjoint else m
 
 

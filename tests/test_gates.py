@@ -1,46 +1,57 @@
-"""Conformance of every gate in ``quantum_jax._gates.GATES`` with the dense NumPy reference."""
+"""Conformance of every registered gate with the dense NumPy reference.
+
+The registry is ``_gates.GATES`` with ``_fermionic.FERMIONIC_GATES`` and ``_controlled.CONTROLLED_GATES``
+(``circuit_builders.ALL_GATES``).
+"""
 
 from __future__ import annotations
+
+import dataclasses
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 import reference as ref
-from circuit_builders import GATE_NAMES, build, random_op, random_params, rng_for
+from circuit_builders import ALL_GATES, GATE_NAMES, MATRIX_GATES, build, random_op, random_params, rng_for
 
 import quantum_jax as qml
-from quantum_jax._gates import GATES
 from quantum_jax.simulator import final_state, simulate
 from quantum_jax.tape import Tape
 
 ATOL = 1e-10
-gate_classes = pytest.mark.parametrize("cls", GATES, ids=GATE_NAMES)
+gate_classes = pytest.mark.parametrize("cls", ALL_GATES, ids=GATE_NAMES)
 parametrized_classes = pytest.mark.parametrize(
-    "cls", [c for c in GATES if ref.GATE_SIGNATURES[c.__name__][1]],
+    "cls", [c for c in ALL_GATES if ref.GATE_SIGNATURES[c.__name__][1]],
     ids=[n for n in GATE_NAMES if ref.GATE_SIGNATURES[n][1]],
 )  # fmt: skip
+# Classes of ``_gates.py`` not yet exported by ``quantum_jax/__init__.py`` (none: every gate is public).
+PENDING_EXPORT: frozenset[str] = frozenset()
 
 
 def wire_counts(name: str) -> list[int]:
     fixed, _ = ref.GATE_SIGNATURES[name]
-    return [fixed] if fixed is not None else [1, 2, 3]
+    return [fixed] if fixed is not None else [k for k in (1, 2, 3) if k >= ref.MIN_WIRES.get(name, 1)]
 
 
 # Every application test uses a 5-wire register (one state shape, so JAX's compiled kernels are
 # shared between tests): non-adjacent wires in increasing order, and non-adjacent reversed ones.
 N = 5
 LAYOUTS = {
-    "spread": {1: (3,), 2: (0, 3), 3: (0, 2, 4)},
-    "reversed": {1: (1,), 2: (4, 1), 3: (4, 2, 0)},
+    "spread": {1: (3,), 2: (0, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4)},
+    "reversed": {1: (1,), 2: (4, 1), 3: (4, 2, 0), 4: (4, 3, 1, 0)},
 }
 # the wire count used for the gates that take any number of wires, per layout
 ANY_WIRES = {"spread": 3, "reversed": 2, "labels": 1}
 
 
+def any_wires(name: str, layout: str) -> int:
+    return max(ANY_WIRES[layout], ref.MIN_WIRES.get(name, 1))
+
+
 def layout_wires(name: str, layout: str) -> tuple[int, ...]:
     fixed, _ = ref.GATE_SIGNATURES[name]
-    return LAYOUTS[layout][fixed or ANY_WIRES[layout]]
+    return LAYOUTS[layout][fixed or any_wires(name, layout)]
 
 
 def prepared_tape(psi: np.ndarray, n: int, gate: qml.Operation) -> Tape:
@@ -51,8 +62,8 @@ def prepared_tape(psi: np.ndarray, n: int, gate: qml.Operation) -> Tape:
 def test_registry_is_exactly_the_reference_gate_set():
     assert len(GATE_NAMES) == len(set(GATE_NAMES))
     assert set(GATE_NAMES) == set(ref.GATE_SIGNATURES)
-    for cls in GATES:
-        assert getattr(qml, cls.__name__) is cls
+    missing = {cls.__name__ for cls in ALL_GATES if getattr(qml, cls.__name__, None) is not cls}
+    assert missing <= PENDING_EXPORT, sorted(missing - PENDING_EXPORT)
 
 
 def test_aliases():
@@ -160,7 +171,7 @@ def test_gate_on_labelled_wires_in_device_order(cls):
     """No state preparation; string wire labels; the device orders the wires unlike the tape."""
     rng = rng_for("labels", cls.__name__)
     name = cls.__name__
-    k = ref.GATE_SIGNATURES[name][0] or ANY_WIRES["labels"]
+    k = ref.GATE_SIGNATURES[name][0] or any_wires(name, "labels")
     labels = ["c", "a", "e", "b", "d"]  # device axis i carries the label labels[i]
     wires = tuple(int(w) for w in rng.permutation(N)[:k])
     # a layer of Hadamards and T gates first (every amplitude nonzero, with relative phases)
@@ -200,7 +211,7 @@ def test_jit_of_vmap_matches_eager_loop(cls):
     for b in range(batch):
         eager = f(tuple(jnp.asarray(p) for p in param_sets[b]), psis[b])
         np.testing.assert_allclose(got[b], eager, atol=ATOL)
-        want = ref.embed(ref.Op(name, param_sets[b], wires, spec.word).matrix(), wires, N) @ psis[b]
+        want = ref.embed(dataclasses.replace(spec, params=param_sets[b]).matrix(), wires, N) @ psis[b]
         np.testing.assert_allclose(np.ravel(got[b]), want, atol=ATOL)
 
 
@@ -208,7 +219,7 @@ def test_fixed_gates_under_jit_of_vmap():
     """Every gate without parameters, in one circuit, batched over the input state (one compile)."""
     rng = rng_for("vmap-fixed")
     fixed = [n for n in GATE_NAMES if not ref.GATE_SIGNATURES[n][1]]
-    assert len(fixed) == 15
+    assert len(fixed) == 18
     specs = [random_op(n, layout_wires(n, "spread"), rng) for n in fixed]
 
     def f(psi):
@@ -292,15 +303,15 @@ def test_gate_is_a_pytree(cls):
     assert type(rebuilt) is cls and rebuilt.wires == op.wires and rebuilt.hyper == op.hyper
     np.testing.assert_allclose(rebuilt.matrix(), op.matrix(), atol=0)
     # equal structure with other parameter values: equal treedefs
-    other = build(ref.Op(name, random_params(name, k, rng), spec.wires, spec.word))
+    other = build(dataclasses.replace(spec, params=random_params(name, k, rng)))
     assert jax.tree_util.tree_structure(other) == treedef
     # different wires: a different structure
-    moved = build(ref.Op(name, spec.params, tuple(w + 1 for w in spec.wires), spec.word))
+    moved = build(dataclasses.replace(spec, wires=tuple(w + 1 for w in spec.wires)))
     assert jax.tree_util.tree_structure(moved) != treedef
     # tree_map reaches the parameters only: negating them gives the gate at the negated parameters
     negated = jax.tree_util.tree_map(lambda x: -jnp.asarray(x), op)
     assert type(negated) is cls and negated.wires == op.wires and negated.hyper == op.hyper
-    want = ref.Op(name, tuple(-np.asarray(p) for p in spec.params), spec.wires, spec.word).matrix()
+    want = dataclasses.replace(spec, params=tuple(-np.asarray(p) for p in spec.params)).matrix()
     np.testing.assert_allclose(negated.matrix(), want, atol=ATOL)
     # the adjoint is a pytree with the same leaves
     adj = qml.adjoint(build(spec))
@@ -327,7 +338,7 @@ def test_declared_frequencies_describe_expectation_values(cls):
         psi = ref.random_state(rng, 2**k)
         obs = ref.random_hermitian(rng, 2**k)
         for i, omegas in enumerate(freqs):
-            if name == "QubitUnitary":
+            if name in MATRIX_GATES:
                 assert omegas is None
                 continue
             xs = rng.uniform(-2 * np.pi, 2 * np.pi, size=15)
@@ -335,7 +346,7 @@ def test_declared_frequencies_describe_expectation_values(cls):
             for x in xs:
                 params = list(spec.params)
                 params[i] = x
-                u = ref.Op(name, tuple(params), spec.wires, spec.word).matrix()
+                u = dataclasses.replace(spec, params=tuple(params)).matrix()
                 phi = u @ psi
                 ys.append(np.vdot(phi, obs @ phi).real)
             basis = [np.ones_like(xs)]
