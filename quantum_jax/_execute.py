@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _tracker
 from ._core import Spec, circuit_function
+from ._deferred import defer, simulation_wires
 from ._device import Device
 from ._measurements import postprocess
 from ._methods import Adjoint, Backprop, FiniteDiff, Method, ParamShift, method_from_kwargs
@@ -207,7 +208,7 @@ def run_raw(
         leaves, treedef = jax.tree_util.tree_flatten(tape)
         flat.append(leaves)
         broadcast = None if tape.batch_size is None else i
-        own = tape.wires if wires is None else wires
+        own = simulation_wires(tape, wires)  # with the auxiliary wires of mid-circuit measurements
         groups.setdefault((treedef, _key(leaves), broadcast, own), []).append(i)
     out: list[Any] = [None] * len(bare_tapes)
     for g, ((treedef, _, broadcast, own), members) in enumerate(groups.items()):
@@ -238,10 +239,17 @@ def run_tapes(
     cache: bool = True,
     cachesize: int = 10000,
 ) -> list[list[Any]]:
-    """The one execution path of ``execute`` and QNodes: per tape, its measurements' values."""
-    splits = [split_for(t, method, shots) for t in tapes]
+    """The one execution path of ``execute`` and QNodes: per tape, its measurements' values.
+
+    Mid-circuit measurements are deferred first (``_deferred``), so everything after sees plain tapes.
+    """
+    runs = [defer(t, shots is not None, isinstance(method, Adjoint)) for t in tapes]
+    splits = [split_for(r.tape, method, shots) for r in runs]
     raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize, shots, key)
-    return [_values(t, raw, coeffs, shots) for t, (_, coeffs), raw in zip(tapes, splits, raws, strict=True)]
+    return [
+        _values(r.measured, *r.finish(raw, coeffs), shots)
+        for r, (_, coeffs), raw in zip(runs, splits, raws, strict=True)
+    ]
 
 
 def _values(tape: Tape, raw: Any, coeffs: Any, shots: Shots | None) -> list[Any]:
