@@ -276,6 +276,11 @@ class DensityMatrixMP(MeasurementProcess):
 def _obs_arg(fn_name: str, op: Any) -> Observable:
     if not isinstance(op, Observable):
         raise TypeError(f"{fn_name}: 'op' must be an observable such as qml.PauliZ(0), got {op!r}.")
+    if not op.is_hermitian:
+        raise ValueError(
+            f"{fn_name}: 'op' {op!r} is not Hermitian, so it cannot be measured; use real coefficients and "
+            "commuting factors."
+        )
     return op
 
 

@@ -54,7 +54,7 @@ def test_duplicate_wires():
     with pytest.raises(ValueError, match=r"CRX: wires=\(1, 1\) repeat"):
         under_jit(lambda x: qml.CRX(x, wires=[1, 1]).params[0])
     with pytest.raises(ValueError, match=r"Tensor: .* overlap"):
-        qml.PauliZ(0) @ qml.PauliX(0)
+        qml.Tensor(qml.PauliZ(0), qml.PauliX(0))  # ``@`` on shared wires is a Prod (see test_arithmetic)
 
 
 def test_wrong_wire_count():
