@@ -23,6 +23,7 @@ from . import pauli as pauli
 from . import qaoa as qaoa
 from . import simulator as simulator
 from . import tape as tape
+from . import transforms as transforms
 from ._arithmetic import *  # noqa: F403
 from ._controlled import *  # noqa: F403
 from ._device import Device as Device
@@ -98,7 +99,9 @@ from ._operation import Operation as Operation
 from ._optimizers import *  # noqa: F403
 from ._qnode import QNode as QNode
 from ._qnode import qnode as qnode
+from ._set_shots import set_shots as set_shots
 from ._shots import Shots as Shots
+from ._tape_transforms import batch_input as batch_input
 from ._templates import *  # noqa: F403
 from ._tracker import Tracker as Tracker
 
@@ -143,8 +146,11 @@ __all__ += [
     "IsingXY",
     "Pow",
     "pow",
+    "batch_input",
     "math",
     "pauli",
+    "set_shots",
+    "transforms",
     "qaoa",
     *_arithmetic.__all__,
     *_controlled.__all__,

@@ -1,13 +1,23 @@
-"""Gradient transforms in PennyLane's form: ``transform(tape) -> (tapes, fn)``.
+"""Gradient transforms in PennyLane's form: ``transform(tape) -> (tapes, fn)``, and on QNodes.
 
 Run the returned tapes with :func:`execute` (any ``gradient_fn``) and pass the results to ``fn`` to get
 the Jacobian (or Hessian) of the tape's result with respect to its trainable parameters. The same
 objects are accepted as ``execute(..., gradient_fn=param_shift)``, where the rules run inside JAX's
 differentiation instead.
+
+Applied to a QNode, ``transform(qnode)(*args)`` is the Jacobian (Hessian) of the QNode with respect to
+its trainable arguments, in PennyLane's layout: per measurement (a tuple when there are several), per
+argument (a tuple when there are several), an array of shape ``(*measurement shape, *argument shape)``.
+Transforms with a rule inside JAX (``param_shift``, ``finite_diff``, ``param_shift_hessian``) are
+``jax.jacobian`` (``jax.hessian``) of the QNode run with that rule; the others (``spsa_grad``,
+``hadamard_grad``) run their tapes and chain the result with the Jacobian of the QNode's classical
+processing (arguments to gate parameters), as PennyLane does.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +27,7 @@ import numpy as np
 
 from . import _recording
 from ._hermitian import Hermitian
-from ._measurements import ExpectationMP, ProbabilityMP, VarianceMP
+from ._measurements import ExpectationMP, MeasurementProcess, ProbabilityMP, VarianceMP
 from ._methods import (
     FiniteDiff,
     ParamShift,
@@ -26,11 +36,22 @@ from ._methods import (
     leaf_recipes,
     method_from_kwargs,
 )
+from ._operation import Operation
+from ._precision import is_numpy_style, match_pennylane
 from ._shift_rules import Recipe, second_derivative_rule
 from ._tape import Tape
+from ._tape_transforms import TransformedQNode, is_qnode_like, run_like_qnode, to_numpy, wants_numpy
 
 Shift = tuple[tuple[int, float, float], ...]  # (parameter index, multiplier, shift) per shifted parameter
 PostProcess = Callable[[Sequence[Any]], jax.Array]
+
+
+def _flat(result: Any) -> jax.Array:
+    """One tape's result as a flat vector: an ``execute`` array, or a tuple of measurement values."""
+    if isinstance(result, (tuple, list)):
+        parts = [jnp.ravel(jnp.asarray(r)) for r in result]
+        return jnp.concatenate(parts) if parts else jnp.zeros((0,))
+    return jnp.ravel(jnp.asarray(result))
 
 
 def _trainable(tape: Tape, argnum: Any) -> list[int]:
@@ -131,7 +152,7 @@ def _jacobian(
         plan = [[(c, i - 1) for c, i in row] for row in plan]
 
     def fn(results: Sequence[Any]) -> jax.Array:
-        flat = [jnp.ravel(jnp.asarray(r)) for r in results]
+        flat = [_flat(r) for r in results]
         jac = jnp.stack([sum(c * flat[i] for c, i in row) for row in plan], axis=-1) if plan else None
         if jac is None:
             return jnp.zeros((0,))
@@ -166,17 +187,57 @@ def _reshape(flat: jax.Array, tape: Tape, *n: int) -> jax.Array:
 
 
 class GradientTransform:
-    """A gradient transform: ``transform(tape, **options) -> (tapes, fn)``, usable as ``gradient_fn``."""
+    """A gradient transform: on a tape ``(tapes, fn)``, on a QNode its Jacobian function.
 
-    def __init__(self, fn: Callable[..., tuple[list[Tape], PostProcess]], method_kind: str) -> None:
+    Args:
+        fn: the tape-level function ``fn(tape, **options) -> (tapes, fn)``.
+        method_kind: the differentiation method with the same rule inside JAX (``"param_shift"``,
+            ``"finite_diff"``), which also makes it usable as ``execute``'s ``gradient_fn``; ``None``
+            for a transform that only runs its tapes.
+        order: 1 for a Jacobian, 2 for a Hessian.
+        device_options: for the QNode form, the options a device implies (``device_wires``).
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> @qml.qnode(qml.device("default.qubit", wires=1))
+        ... def circuit(x):
+        ...     qml.RX(2 * x, wires=0)
+        ...     return qml.expval(qml.PauliZ(0))
+        >>> round(float(qml.gradients.param_shift(circuit)(0.25)), 6)  # -2 sin(2x)
+        -0.958851
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., tuple[list[Tape], PostProcess]],
+        method_kind: str | None,
+        order: int = 1,
+        device_options: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> None:
+        """Wrap ``fn``; see the class documentation."""
         self._fn = fn
         self.method_kind = method_kind
-        self.__name__ = fn.__name__
+        self.order = order
+        self.device_options = device_options
+        self.__name__ = fn.__name__.lstrip("_")
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
 
-    def __call__(self, tape: Tape, *args: Any, **kwargs: Any) -> tuple[list[Tape], PostProcess]:
-        return self._fn(tape, *args, **kwargs)
+    def __call__(self, tape: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if tape is None:
+            return functools.partial(self, **kwargs)
+        if isinstance(tape, Tape):
+            return self._fn(tape, *args, **kwargs)
+        if is_qnode_like(tape):
+            if args:
+                raise TypeError(
+                    f"{self.__name__}: pass the options of a QNode's gradient by keyword, got {args!r}."
+                )
+            return _qnode_gradient(self, tape, kwargs)
+        raise TypeError(
+            f"{self.__name__}: expected a tape or a QNode to differentiate, "
+            f"got {tape!r} ({type(tape).__name__})."
+        )
 
     def __repr__(self) -> str:
         return f"<gradient transform {self.__name__}>"
@@ -300,7 +361,7 @@ def _param_shift_hessian(
     n = len(trainable)
 
     def fn(results: Sequence[Any]) -> jax.Array:
-        flat = [jnp.ravel(jnp.asarray(r)) for r in results]
+        flat = [_flat(r) for r in results]
         hess = jnp.zeros((flat[0].shape[0], n, n), flat[0].dtype)
         for (a, b), row in plan.items():
             val = sum(c * flat[i] for c, i in row)
@@ -353,6 +414,221 @@ def _hessian_plan(
     return plan, tapes
 
 
+# ---------------------------------------------------------------------------------------------------
+# Gradient transforms applied to QNodes
+
+_QNODE_METHOD = {"param_shift": "parameter-shift", "finite_diff": "finite-diff"}
+
+
+def _is_shim_tensor(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and hasattr(x, "requires_grad")
+
+
+def _positions(argnums: Any, args: tuple[Any, ...], name: str) -> tuple[list[int], bool]:
+    """The QNode arguments to differentiate, and whether the result is per argument (not a tuple).
+
+    ``argnums=None`` follows PennyLane: with ``quantum_jax.numpy`` tensors among the arguments, the
+    trainable ones (``requires_grad=True``, or JAX arrays); otherwise the first argument, as JAX does.
+    """
+    n = len(args)
+    if argnums is None:
+        if any(_is_shim_tensor(a) for a in args):
+            chosen = [
+                i
+                for i, a in enumerate(args)
+                if (_is_shim_tensor(a) and a.requires_grad) or isinstance(a, jax.Array)
+            ]
+            if not chosen:
+                raise ValueError(
+                    f"{name}: no QNode argument is trainable (every tensor has requires_grad=False); "
+                    "mark one trainable or pass argnums=."
+                )
+            return chosen, len(chosen) == 1
+        if not n:
+            raise ValueError(f"{name}: the QNode was called without positional arguments to differentiate.")
+        return [0], True
+    single = not isinstance(argnums, (list, tuple))
+    wanted = [argnums] if single else list(argnums)
+    for a in wanted:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)) or not -n <= a < n:
+            raise ValueError(
+                f"{name}: 'argnums' must name positional arguments of the QNode call (it got {n}), "
+                f"got argnums={argnums!r}."
+            )
+    return [int(a) % n for a in wanted], single
+
+
+def _differentiable(value: Any) -> jax.Array:
+    array = jnp.asarray(value.view(np.ndarray) if _is_shim_tensor(value) else value)
+    if not jnp.issubdtype(array.dtype, jnp.inexact):
+        array = array.astype(jnp.result_type(float))
+    return array
+
+
+def _stopped(x: Any) -> Any:
+    return jax.lax.stop_gradient(x) if isinstance(x, jax.core.Tracer) else x
+
+
+def _shallow_structure(op: Operation) -> Any:
+    """``op``'s pytree structure with its parameters as the leaves (whatever each parameter holds)."""
+
+    def is_parameter(x: Any) -> bool:
+        return x is not op
+
+    return jax.tree_util.tree_structure(op, is_leaf=is_parameter)
+
+
+def _masked(func: Callable[..., Any], keep: set[int], name: str) -> Callable[..., Any]:
+    """``func`` recording its gates with only the parameters ``keep`` (tape order) differentiable.
+
+    Every other gate parameter, and the observables' data, are constants of the derivative.
+    """
+
+    @functools.wraps(func)
+    def masked(*args: Any, **kwargs: Any) -> Any:
+        with _recording.recording() as items:
+            out = func(*args, **kwargs)
+        replaced: dict[int, Any] = {}
+        index = 0
+        for item in items:
+            if isinstance(item, Operation):
+                shallow = _shallow_structure(item)
+                params = [
+                    p if index + j in keep else jax.tree_util.tree_map(_stopped, p)
+                    for j, p in enumerate(item.params)
+                ]
+                index += len(item.params)
+                item = jax.tree_util.tree_unflatten(shallow, params)
+            elif isinstance(item, MeasurementProcess):
+                replaced[id(item)] = item = jax.tree_util.tree_map(_stopped, item)
+            _recording.record(item)
+        if out_of_range := sorted(i for i in keep if not 0 <= i < index):
+            raise ValueError(
+                f"{name}: 'argnum' {out_of_range} are not tape parameters (the tape has {index}, "
+                f"indexed 0..{index - 1})."
+            )
+        if isinstance(out, (list, tuple)):
+            return type(out)(replaced.get(id(m), m) for m in out)
+        return replaced.get(id(out), out)
+
+    return masked
+
+
+def _with_method(obj: Any, kind: str, options: dict[str, Any], argnum: Any, name: str) -> Any:
+    """A copy of the QNode differentiated by ``kind``, with ``argnum`` gate parameters only."""
+    method = method_from_kwargs(kind, options)
+    keep = None if argnum is None else {int(argnum)} if isinstance(argnum, (int, np.integer)) else set(argnum)
+
+    def change(q: Any) -> Any:
+        new = copy.copy(q)
+        new.diff_method = _QNODE_METHOD[kind]
+        new.gradient_kwargs = dict(options)
+        new.method = method
+        new.max_diff = None
+        if keep is not None:
+            new.func = _masked(q.func, keep, name)
+        return new
+
+    return obj.map_base(change) if isinstance(obj, TransformedQNode) else change(obj)
+
+
+def _pick(per_arg: Any, single: bool, order: int) -> Any:
+    """One output's derivatives in PennyLane's layout (Hessians: each argument's own block)."""
+    if order == 2:
+        per_arg = tuple(per_arg[i][i] for i in range(len(per_arg)))
+    return per_arg[0] if single else tuple(per_arg)
+
+
+def _replaced(args: tuple[Any, ...], positions: list[int], values: Sequence[Any]) -> list[Any]:
+    full = list(args)
+    for p, v in zip(positions, values, strict=True):
+        full[p] = v
+    return full
+
+
+def _qnode_gradient(transform: GradientTransform, obj: Any, options: dict[str, Any]) -> Callable[..., Any]:
+    """The function ``(*args, **kwargs) ->`` the QNode's Jacobian (Hessian) with respect to its arguments."""
+    options = dict(options)
+    argnums = options.pop("argnums", None)
+    argnum = options.pop("argnum", None)
+    name = transform.__name__
+    if transform.method_kind is None:
+        return _by_tapes(transform, obj, options, argnums, argnum)
+    runner = _with_method(obj, transform.method_kind, options, argnum, name)
+    differentiate = jax.jacobian if transform.order == 1 else jax.hessian
+
+    @functools.wraps(obj.func)
+    def derivative(*args: Any, **kwargs: Any) -> Any:
+        positions, single = _positions(argnums, args, name)
+        if is_numpy_style((args, kwargs)):
+            match_pennylane((args, kwargs))
+        structure: list[Any] = []
+
+        def f(*values: Any) -> Any:
+            out = runner(*_replaced(args, positions, values), **kwargs)
+            structure.append(jax.tree_util.tree_structure(out))
+            return out
+
+        primals = [_differentiable(args[p]) for p in positions]
+        out = differentiate(f, argnums=tuple(range(len(positions))))(*primals)
+        treedef = structure[-1]
+        result = treedef.unflatten([_pick(x, single, transform.order) for x in treedef.flatten_up_to(out)])
+        return to_numpy(result) if wants_numpy(obj.interface, (args, kwargs)) else result
+
+    return derivative
+
+
+def _classical_jacobian(
+    obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any], positions: list[int], trainable: list[int]
+) -> tuple[jax.Array, ...]:
+    """Per differentiated argument, ``d(trainable gate parameters) / d(argument)``: ``(n, *arg shape)``."""
+
+    def params_of(*values: Any) -> jax.Array:
+        params = obj.construct(_replaced(args, positions, values), kwargs).get_parameters()
+        if not trainable:
+            return jnp.zeros((0,))
+        return jnp.stack([jnp.asarray(params[i], jnp.result_type(float)) for i in trainable])
+
+    primals = [_differentiable(args[p]) for p in positions]
+    return tuple(jax.jacobian(params_of, argnums=tuple(range(len(positions))))(*primals))
+
+
+def _by_tapes(
+    transform: GradientTransform, obj: Any, options: dict[str, Any], argnums: Any, argnum: Any
+) -> Callable[..., Any]:
+    """The QNode form of a transform without a rule inside JAX: its tapes, then the chain rule."""
+    name = transform.__name__
+    base = obj.base if isinstance(obj, TransformedQNode) else obj
+
+    @functools.wraps(obj.func)
+    def derivative(*args: Any, **kwargs: Any) -> Any:
+        positions, single = _positions(argnums, args, name)
+        shots = base.device.shots
+        if shots is not None and shots.vector:
+            raise NotImplementedError(f"{name}: a QNode on a device with a shot vector is not supported.")
+        if is_numpy_style((args, kwargs)):
+            match_pennylane((args, kwargs))
+        tape = obj.construct(args, kwargs)
+        trainable = _trainable(tape, argnum)
+        opts = {**(transform.device_options(base.device) if transform.device_options else {}), **options}
+        tapes, fn = transform(tape, argnum=trainable, **opts)
+        num_wires = base.device.num_wires or len(tape.wires)
+        shapes = [m.shape(num_wires) for m in tape.measurements]
+        total = sum(int(np.prod(s)) for s in shapes)
+        qjac = fn(run_like_qnode(base, tapes)) if trainable else jnp.zeros((total, 0))
+        rows = jnp.reshape(qjac, (total, len(trainable)))
+        cjac = _classical_jacobian(obj, args, kwargs, positions, trainable)
+        per_m, start = [], 0
+        for shape in shapes:
+            q = jnp.reshape(rows[start : start + int(np.prod(shape))], (*shape, len(trainable)))
+            start += int(np.prod(shape))
+            per_m.append(_pick([jnp.tensordot(q, c, axes=[[-1], [0]]) for c in cjac], single, 1))
+        result = per_m[0] if getattr(base, "_single", len(per_m) == 1) else tuple(per_m)
+        return to_numpy(result) if wants_numpy(obj.interface, (args, kwargs)) else result
+
+    return derivative
+
+
 param_shift = GradientTransform(_param_shift, "param_shift")
 finite_diff = GradientTransform(_finite_diff, "finite_diff")
-param_shift_hessian = GradientTransform(_param_shift_hessian, "param_shift")
+param_shift_hessian = GradientTransform(_param_shift_hessian, "param_shift", order=2)

@@ -34,21 +34,37 @@ LAYERS: dict[str, int] = {
             "_matrix",
             "_templates",
             "_qaoa",
+            "_midcircuit",
         ],
         1,
     ),
-    # 2 tape
-    "_tape": 2,
+    # 2 tape, and the deferral of mid-circuit measurements (a tape-to-tape rewrite)
+    **dict.fromkeys(["_tape", "_deferred"], 2),
     # 3 simulator and the device description it runs on
     **dict.fromkeys(["_program", "_simulator", "_device"], 3),
     # 4 differentiation and execution
-    **dict.fromkeys(["_methods", "_adjoint", "_core", "_execute", "_transforms", "_tracker"], 4),
+    **dict.fromkeys(
+        [
+            "_methods",
+            "_adjoint",
+            "_core",
+            "_execute",
+            "_transforms",
+            "_tracker",
+            "_tape_transforms",
+            "_spsa",
+            "_hadamard",
+        ],
+        4,
+    ),
     # 5 QNodes
-    "_qnode": 5,
+    **dict.fromkeys(["_qnode", "_set_shots"], 5),
     # 6 the PennyLane-style shim
     **dict.fromkeys(["numpy", "_autograd", "_optimizers", "_metric_tensor"], 6),
     # 7 the public faces: re-exports and the demo
-    **dict.fromkeys(["__init__", "__main__", "gradients", "simulator", "tape", "pauli", "qaoa", "math"], 7),
+    **dict.fromkeys(
+        ["__init__", "__main__", "gradients", "simulator", "tape", "pauli", "qaoa", "math", "transforms"], 7
+    ),
 }
 
 MAX_FUNCTION_LINES = 60
