@@ -499,8 +499,8 @@ def check_unitary(owner: str, U: Any) -> None:  # noqa: N803 -- PennyLane's argu
     """
     if not is_concrete(U):
         return
-    m = np.asarray(U)
-    err = np.abs(m @ m.conj().T - np.eye(m.shape[0])).max()
+    m = np.asarray(U)  # one matrix, or a batch of them (parameter broadcasting)
+    err = np.abs(m @ np.swapaxes(m.conj(), -1, -2) - np.eye(m.shape[-1])).max()
     # single-precision matrices are unitary only up to float32 rounding
     eps = np.finfo(m.dtype).eps if np.issubdtype(m.dtype, np.inexact) else 0.0
     if err > max(1e-8, 100 * eps):
@@ -529,14 +529,17 @@ class QubitUnitary(Operation):
     # ``U`` is PennyLane's public argument name: keep it.
     def __init__(self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True) -> None:  # noqa: N803
         U = jnp.asarray(U)  # noqa: N806 -- PennyLane's argument name
-        if U.ndim != 2 or U.shape[0] != U.shape[1] or U.shape[0] & (U.shape[0] - 1):
-            raise ValueError(f"QubitUnitary: 'U' must be a square 2^k x 2^k matrix, got shape {U.shape}.")
+        if U.ndim not in (2, 3) or U.shape[-2] != U.shape[-1] or U.shape[-1] & (U.shape[-1] - 1):
+            raise ValueError(
+                "QubitUnitary: 'U' must be a square 2^k x 2^k matrix (or a batch of them), "
+                f"got shape {U.shape}."
+            )
         if unitary_check:
             check_unitary("QubitUnitary", U)
         self._init((U,), wires, ())
 
     def _validate(self) -> None:  # runs before the operation is recorded
-        check_matrix_size("QubitUnitary", "U", self.params[0].shape[0], self.wires)
+        check_matrix_size("QubitUnitary", "U", self.params[0].shape[-1], self.wires)
 
     def matrix(self) -> jax.Array:
         """The matrix ``U``."""
@@ -644,23 +647,25 @@ class StatePrep(Operation):
     is_state_preparation = True
 
     def __init__(self, state: Any, wires: Any = None, id: str | None = None) -> None:
+        """Prepare ``state`` (or, with a leading batch axis, a batch of states) on ``wires``."""
         state = jnp.asarray(state)
-        if is_concrete(state) and not np.isclose(np.linalg.norm(np.asarray(state)), 1.0, atol=1e-6):
-            raise ValueError(
-                f"StatePrep: 'state' must have norm 1, got {np.linalg.norm(np.asarray(state)):.6g}; "
-                "normalize it first."
-            )
+        if is_concrete(state):
+            norms = np.linalg.norm(np.asarray(state), axis=-1)
+            if not np.allclose(norms, 1.0, atol=1e-6):
+                worst = norms.flat[int(np.argmax(np.abs(norms - 1.0)))]
+                raise ValueError(f"StatePrep: 'state' must have norm 1, got {worst:.6g}; normalize it first.")
         self._init((state,), wires, ())
 
     def _validate(self) -> None:  # runs before the operation is recorded
         shape = jnp.shape(self.params[0])
-        if shape != (2 ** len(self.wires),):
+        if len(shape) not in (1, 2) or shape[-1] != 2 ** len(self.wires):
             raise ValueError(
                 f"StatePrep: 'state' has shape {shape} but wires={self.wires} need "
-                f"{2 ** len(self.wires)} amplitudes."
+                f"{2 ** len(self.wires)} amplitudes (or a batch of them, shape (B, {2 ** len(self.wires)}))."
             )
 
     def state_vector(self) -> jax.Array:
+        """The state vector."""
         return self.params[0]
 
 

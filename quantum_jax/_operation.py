@@ -41,6 +41,10 @@ def _register(cls: type) -> None:
     jax.tree_util.register_pytree_node(cls, flatten, unflatten)
 
 
+def _as_array(p: list[Any] | tuple[Any, ...]) -> Any:
+    return np.asarray(p) if is_concrete(p) else jnp.asarray(p)
+
+
 def is_concrete(x: Any) -> bool:
     """True when ``x`` holds known values (not a tracer inside ``jit``/``grad``/``vmap``)."""
     return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
@@ -177,7 +181,9 @@ class Operation:
                 f"{name} acts on {self.num_wires} wire(s) but got wires={wires}; "
                 f"pass exactly {self.num_wires}."
             )
-        params = tuple(jnp.asarray(p) if isinstance(p, (list, tuple)) else p for p in params)
+        # Lists become arrays: NumPy ones while concrete, so float64 data stays float64 until the
+        # execution decides the precision (see ``_precision``); JAX ones when they hold tracers.
+        params = tuple(_as_array(p) if isinstance(p, (list, tuple)) else p for p in params)
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "wires", wires)
         object.__setattr__(self, "hyper", hyper)

@@ -178,3 +178,27 @@ def test_parameter_with_two_extra_axes_names_the_gate_and_the_shape():
         node(jnp.ones((2, 3)))
     with pytest.raises(ValueError, match=r"RX: parameter 0 has shape \(2, 3\)"):
         jax.jit(node)(jnp.ones((2, 3)))
+
+
+def test_broadcast_qubit_unitary_and_state_prep():
+    dev = qml.device("default.qubit", wires=1)
+    thetas = np.array([0.3, 1.2, -0.8])
+    unitaries = np.stack([ref.rx(t) for t in thetas])
+    states = np.stack([[np.cos(t / 2), np.sin(t / 2)] for t in thetas])
+
+    @qml.qnode(dev)
+    def with_unitary(u):
+        qml.QubitUnitary(u, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def with_state(s):
+        qml.StatePrep(s, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    np.testing.assert_allclose(with_unitary(unitaries), np.cos(thetas), atol=1e-12)
+    np.testing.assert_allclose(with_state(states), np.cos(thetas), atol=1e-12)
+    with pytest.raises(ValueError, match="StatePrep: 'state' must have norm 1"):
+        with_state(2 * states)
+    with pytest.raises(ValueError, match="QubitUnitary: 'U' is not unitary"):
+        with_unitary(2 * unitaries)
