@@ -79,6 +79,13 @@ from ._gates import (
     adjoint,
     pow,
 )  # fmt: skip
+
+# PennyLane's short names
+from ._gates import Hadamard as H  # noqa: N817
+from ._gates import Identity as I  # noqa: N817
+from ._gates import PauliX as X
+from ._gates import PauliY as Y
+from ._gates import PauliZ as Z
 from ._hermitian import Hermitian as Hermitian
 from ._hermitian import Projector as Projector
 from ._legacy import counts as counts
@@ -139,6 +146,11 @@ __all__ = [
 ]  # fmt: skip
 # The names of the library's families, each listed in its own module's ``__all__``.
 __all__ += [
+    "H",
+    "I",
+    "X",
+    "Y",
+    "Z",
     "Barrier",
     "DiagonalQubitUnitary",
     "ECR",
