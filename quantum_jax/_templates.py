@@ -257,8 +257,8 @@ class AmplitudeEmbedding(Template):
 
     The features are padded with ``pad_with`` up to ``2**len(wires)`` entries when it is given, and then
     always normalized (as PennyLane does); otherwise they must have norm 1 unless ``normalize=True``.
-    Like ``StatePrep`` it prepares the state at the circuit's start, so it must come first. To embed a
-    batch of feature vectors, ``jax.vmap`` over them.
+    Like ``StatePrep`` it prepares the state at the circuit's start, so it must come first. A batch of
+    feature vectors (a leading batch axis) is embedded by parameter broadcasting.
 
     Args:
         features: the amplitudes, real or complex.
@@ -284,11 +284,6 @@ class AmplitudeEmbedding(Template):
     ) -> None:
         wires = as_wires(wires, "AmplitudeEmbedding")
         features = _check_shape("AmplitudeEmbedding", "features", features, ("2**len(wires)",))
-        if jnp.ndim(features) != 1:
-            raise ValueError(
-                f"AmplitudeEmbedding: 'features' must be one-dimensional; got shape {_shape(features)}. "
-                "Use jax.vmap to embed a batch."
-            )
         state = _padded(jnp.asarray(features), 2 ** len(wires), pad_with, len(wires))
         state = _normalized(state, normalize or pad_with is not None)
         state = state.astype(jnp.result_type(state.dtype, jnp.complex64))
@@ -309,19 +304,21 @@ def _padded(features: jax.Array, dim: int, pad_with: Any, n_wires: int) -> jax.A
         )
     if n == dim:
         return features
-    padding = jnp.full((dim - n,), pad_with, dtype=jnp.result_type(features.dtype, type(pad_with)))
-    return jnp.concatenate([features, padding])
+    shape = (*features.shape[:-1], dim - n)
+    padding = jnp.full(shape, pad_with, dtype=jnp.result_type(features.dtype, type(pad_with)))
+    return jnp.concatenate([features, padding], axis=-1)
 
 
 def _normalized(state: jax.Array, normalize: bool) -> jax.Array:
     if jnp.issubdtype(state.dtype, jnp.integer):
         state = state.astype(float)
-    norm = jnp.linalg.norm(state)
+    norm = jnp.linalg.norm(state, axis=-1, keepdims=True)  # per feature vector of a batch
     if normalize:
         return state / norm
-    if is_concrete(norm) and not np.isclose(float(norm), 1.0, rtol=0.0, atol=_NORM_TOLERANCE):
+    if is_concrete(norm) and not np.allclose(np.asarray(norm), 1.0, rtol=0.0, atol=_NORM_TOLERANCE):
+        worst = float(np.asarray(norm).flat[int(np.argmax(np.abs(np.asarray(norm) - 1.0)))])
         raise ValueError(
-            f"AmplitudeEmbedding: 'features' has norm {float(norm):.6g}, not 1; "
+            f"AmplitudeEmbedding: 'features' has norm {worst:.6g}, not 1; "
             "pass normalize=True to normalize it."
         )
     return state

@@ -218,10 +218,27 @@ def test_amplitude_embedding_errors():
         ValueError, match="AmplitudeEmbedding: 'features' has norm 2, not 1; pass normalize=True"
     ):
         qml.AmplitudeEmbedding([1.0, 1.0, 1.0, 1.0], wires=range(2))
-    with pytest.raises(ValueError, match="AmplitudeEmbedding: 'features' must be one-dimensional"):
-        qml.AmplitudeEmbedding(np.ones((2, 4)) / 2, wires=range(2))
     with pytest.raises(ValueError, match="AmplitudeEmbedding: 'features' must have shape"):
         qml.AmplitudeEmbedding(np.ones((2, 2, 4)), wires=range(2))
+
+
+def test_amplitude_embedding_of_a_batch_broadcasts():
+    rng = np.random.default_rng(11)
+    features = rng.normal(size=(3, 3))  # three vectors, padded to 4 amplitudes and normalized
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(f):
+        qml.AmplitudeEmbedding(f, wires=range(2), pad_with=0.0)
+        return qml.state()
+
+    states = circuit(features)
+    padded = np.concatenate([features, np.zeros((3, 1))], axis=1)
+    expected = padded / np.linalg.norm(padded, axis=1, keepdims=True)
+    assert states.shape == (3, 4)
+    np.testing.assert_allclose(states, expected, atol=1e-12)
+    with pytest.raises(ValueError, match="AmplitudeEmbedding: 'features' has norm 2, not 1"):
+        qml.AmplitudeEmbedding(np.ones((2, 4)), wires=range(2))
 
 
 def test_basis_embedding_flips_the_one_bits_anywhere_in_a_circuit():
