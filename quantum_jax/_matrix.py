@@ -164,6 +164,7 @@ def matrix(op: Any, wire_order: Sequence[Hashable] | None = None) -> Any:
     if hasattr(op, "matrix") and hasattr(op, "wires"):
         if getattr(op, "is_state_preparation", False):
             raise ValueError(f"matrix: {op!r} prepares a state and has no matrix.")
+        _recording.forget(op)  # an operator built to be inspected is not part of the circuit being recorded
         wires = tuple(op.wires)
         if order is not None:
             _check_order(wires, order, "matrix", op)
@@ -213,6 +214,7 @@ def eigvals(op: Any) -> Any:
         unitary = matrix(op)
         return lambda *args, **kwargs: jnp.linalg.eigvals(unitary(*args, **kwargs))
     if _declared_eigvals(op):
+        _recording.forget(op)
         return op.eigvals()
     mat = matrix(op)
     if getattr(op, "is_hermitian", False):

@@ -50,6 +50,21 @@ def is_numpy_style(tree: Any) -> bool:
     return any(isinstance(x, (np.ndarray, np.generic, float, int, complex)) for x in leaves)
 
 
+def match_call(interface: str | None, inputs: Any, owner: str) -> None:
+    """The precision rule of a QNode call (or a transform of one) with these ``inputs``.
+
+    PennyLane-style calls (the ``autograd``/``numpy`` interface, or ``auto`` with no JAX array among the
+    inputs: NumPy arrays, Python numbers, or nothing at all, the circuit's data then being its own
+    constants) compute in float64 as PennyLane does, so they turn x64 on before the circuit is recorded.
+    JAX-style calls follow JAX's setting and warn once before downcasting float64 input.
+    """
+    jax_style = any(isinstance(x, jax.Array) for x in _leaves(inputs))
+    if interface in ("autograd", "numpy") or (interface in ("auto", None) and not jax_style):
+        enable_float64()
+    else:
+        warn_if_downcast(inputs, owner)
+
+
 def match_pennylane(tree: Any) -> None:
     """For a PennyLane-style call: compute ``tree``'s float64 data in float64 (turning x64 on)."""
     if has_float64(tree):

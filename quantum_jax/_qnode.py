@@ -15,7 +15,7 @@ from ._execute import check_interface, resolve_method, run_tapes, sampling_key
 from ._measurements import MeasurementProcess
 from ._methods import Backprop
 from ._operation import Operation, is_concrete
-from ._precision import is_numpy_style, match_pennylane, warn_if_downcast
+from ._precision import match_call
 from ._shots import as_shots
 from ._tape import Tape
 
@@ -137,12 +137,7 @@ class QNode:
 
     def __call__(self, *args: Any, shots: Any = False, key: Any = None, **kwargs: Any) -> Any:
         """Run the circuit; ``shots=`` overrides the device's shots and ``key=`` is the sampling key."""
-        if self.interface in ("autograd", "numpy") or (
-            self.interface in ("auto", None) and is_numpy_style((args, kwargs))
-        ):
-            match_pennylane((args, kwargs))
-        else:
-            warn_if_downcast((args, kwargs), f"QNode {self.func.__name__!r}")
+        match_call(self.interface, (args, kwargs), f"QNode {self.func.__name__!r}")
         tape = self.construct(args, kwargs)
         self.tape = tape
         shot_spec = self.device.shots if shots is False else as_shots(shots, "QNode")

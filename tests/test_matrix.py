@@ -216,3 +216,19 @@ def test_eigvals_of_gates_and_circuits():
 def test_public_names():
     assert sorted(_matrix.__all__) == ["eigvals", "matrix"]
     assert qml.matrix is _matrix.matrix and qml.eigvals is _matrix.eigvals
+
+
+def test_an_operator_inspected_inside_a_circuit_is_not_recorded_into_it():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.Hadamard(wires=0)
+        u = qml.matrix(qml.RZ(0.5, wires=1))  # inspected, not applied
+        qml.eigvals(qml.PauliX(1))
+        qml.ControlledQubitUnitary(u, wires=[0, 1])
+        return qml.state()
+
+    rz = np.diag([np.exp(-0.25j), np.exp(0.25j)])
+    expected = np.kron([1, 0], [1, 0]) / np.sqrt(2) + np.kron([0, 1], rz @ [1, 0]) / np.sqrt(2)
+    np.testing.assert_allclose(circuit(), expected, atol=1e-12)
