@@ -46,7 +46,8 @@ from ._pauli import (
 )
 from ._wires import Wires, as_wires
 
-# ``Pow`` (powers of observables, ``A ** k``) is not exported: ``qml.pow`` (gate powers) lives in ``_gates``.
+# ``Pow`` (integer powers of observables: ``A ** k``, and ``qml.pow(A, k)``, which lives in ``_gates`` and
+# builds it through ``_observables.observable_power``) is not exported: ``qml.Pow`` is the gate power.
 __all__ = ["Prod", "SProd", "Sum", "dot", "pauli_decompose", "prod", "s_prod", "simplify", "sum"]
 
 _PAULIS: dict[str, type[Operation]] = {"I": Identity, "X": PauliX, "Y": PauliY, "Z": PauliZ}
@@ -420,7 +421,7 @@ def _format(c: Any) -> str:
 
 
 class Pow(_Composite):
-    """The integer power ``A ** z`` of an observable (its matrix power), built by ``A ** z``.
+    """The integer power ``A ** z`` of an observable (its matrix power), built by ``A ** z`` or ``qml.pow``.
 
     Hermitian (and involutory) when ``A`` is. A negative power is the inverse's.
 
@@ -471,6 +472,13 @@ class Pow(_Composite):
 
 
 # --- constructors ------------------------------------------------------------------------------------
+def _unnested(cls: type[_Composite], ops: Sequence[Any], lazy: bool) -> tuple[Any, ...]:
+    """``ops``; unless ``lazy``, an operand of class ``cls`` (a nested product or sum) by its operands."""
+    if lazy:
+        return tuple(ops)
+    return tuple(f for o in ops for f in (o.operands if isinstance(o, cls) else (o,)))
+
+
 def prod(*ops: Any, id: str | None = None, lazy: bool = True) -> Prod:
     """The product of operators, ``ops[0] @ ops[1] @ ...`` (the last acts first).
 
@@ -488,9 +496,7 @@ def prod(*ops: Any, id: str | None = None, lazy: bool = True) -> Prod:
         >>> op.wires, op.is_hermitian
         ((0, 1), False)
     """
-    if not lazy:
-        ops = tuple(f for o in ops for f in (o.operands if isinstance(o, Prod) else (o,)))
-    return Prod(*ops)
+    return Prod(*_unnested(Prod, ops, lazy))
 
 
 def sum(*summands: Any, id: str | None = None, lazy: bool = True) -> Sum:
@@ -509,9 +515,7 @@ def sum(*summands: Any, id: str | None = None, lazy: bool = True) -> Sum:
         >>> qml.matrix(qml.sum(qml.PauliX(0), qml.PauliZ(0))).real.tolist()
         [[1.0, 1.0], [1.0, -1.0]]
     """
-    if not lazy:
-        summands = tuple(f for o in summands for f in (o.operands if isinstance(o, Sum) else (o,)))
-    return Sum(*summands)
+    return Sum(*_unnested(Sum, summands, lazy))
 
 
 def s_prod(scalar: Any, operator: Any, lazy: bool = True, id: str | None = None) -> SProd:

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _recording
-from ._gates import PauliX, QubitUnitary, _rebuilt, check_unitary
+from ._gates import Modified, Monomial, PauliX, QubitUnitary, _rebuilt, check_unitary
 from ._operation import Operation, check_matrix_size, spectrum_frequencies
 from ._wires import Wires, as_wires
 
@@ -48,7 +48,7 @@ def _control_values(values: Any, count: int, owner: str) -> tuple[int, ...]:
 @functools.lru_cache(maxsize=512)
 def _controlled_monomial(
     perm: tuple[int, ...], phases: tuple[complex, ...] | None, active: int, num_control: int
-) -> tuple[tuple[int, ...], tuple[complex, ...] | None]:
+) -> Monomial:
     """The permutation (and phases) of a controlled monomial: the base's in block ``active``."""
     k = len(perm)
     out = list(range(k << num_control))
@@ -61,7 +61,7 @@ def _controlled_monomial(
     return tuple(out), None if phases is None else tuple(ph)
 
 
-class Controlled(Operation):
+class Controlled(Modified):
     """An operation applied when the control wires hold ``control_values``; build it with :func:`ctrl`.
 
     ``wires`` are the control wires followed by the base's wires. ``hyper`` holds the base's class and
@@ -107,36 +107,12 @@ class Controlled(Operation):
         """The index of the block of basis states (control bits first) the base acts in."""
         return int("".join(str(v) for v in self._values()), 2)
 
-    @property
-    def permutation(self) -> tuple[int, ...] | None:  # type: ignore[override]
-        """The controlled base's permutation, when the base is a permutation gate."""
+    def _monomial(self) -> Monomial | None:
+        """The controlled base's permutation and phases, when the base is a permutation gate."""
         base = self.base
         if base.permutation is None:
             return None
-        return _controlled_monomial(tuple(base.permutation), base.phases, self._active(), self.num_control)[0]
-
-    @property
-    def phases(self) -> tuple[complex, ...] | None:  # type: ignore[override]
-        """The controlled base's phases."""
-        base = self.base
-        if base.permutation is None:
-            return None
-        return _controlled_monomial(tuple(base.permutation), base.phases, self._active(), self.num_control)[1]
-
-    @property
-    def is_diagonal(self) -> bool:  # type: ignore[override]
-        """A controlled diagonal gate is diagonal."""
-        return self.base.is_diagonal
-
-    @property
-    def scalable(self) -> bool:  # type: ignore[override]
-        """``C(U(x))^z = C(U(z x))`` when the base scales."""
-        return self.base.scalable
-
-    @property
-    def ndim_params(self) -> tuple[int, ...] | None:  # type: ignore[override]
-        """The base's parameter ranks."""
-        return self.base.ndim_params
+        return _controlled_monomial(tuple(base.permutation), base.phases, self._active(), self.num_control)
 
     @property
     def spectrum(self) -> Any:  # type: ignore[override]

@@ -10,7 +10,7 @@ Anselmetti, Wierichs, Gogolin, Parrish, New J. Phys. 23, 113010 (2021).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -59,11 +59,43 @@ def _givens(phi: Any, masks: tuple[np.ndarray, np.ndarray], outside: float) -> j
     return e * jnp.asarray(rest, c.dtype) + c * jnp.asarray(plane, c.dtype) + s * jnp.asarray(turn, c.dtype)
 
 
-class SingleExcitation(Operation, wires=2, params=1, spectrum=(_GIVENS,), scalable=True):
+class _Givens(Operation):
+    """A Givens rotation by ``phi`` in one plane of basis states, declared with the class.
+
+    ``class SingleExcitationPlus(_Givens, plane=_SINGLE, outside=0.5)`` rotates in the plane of
+    ``_plane_masks`` (its size gives the number of wires) and multiplies the other basis states by
+    ``exp(i outside phi)`` (see :func:`_givens`). Without a phase (``outside=0``) the generator has
+    eigenvalues ``{-1/2, 0, 1/2}`` (a four-term shift rule); with ``outside = +-1/2``, ``{-1/2, 1/2}``
+    (two terms).
+
+    Args:
+        phi: the rotation angle.
+        wires: the gate's wires (two for a plane of 4x4 masks, four for 16x16).
+    """
+
+    plane: ClassVar[tuple[np.ndarray, np.ndarray]]
+    outside: ClassVar[float] = 0.0
+
+    def __init_subclass__(
+        cls, *, plane: tuple[np.ndarray, np.ndarray], outside: float = 0.0, **kwargs: Any
+    ) -> None:
+        """Declare the plane's masks and the phase exponent ``outside`` on the other basis states."""
+        wires = plane[0].shape[0].bit_length() - 1
+        spectrum = (_GIVENS if outside == 0 else _GIVENS_PHASED,)
+        super().__init_subclass__(wires=wires, params=1, spectrum=spectrum, scalable=True, **kwargs)
+        cls.plane, cls.outside = plane, outside
+
+    def matrix(self) -> jax.Array:
+        """The rotation in the plane, ``exp(i outside phi)`` on the other basis states."""
+        return _givens(self.params[0], self.plane, self.outside)
+
+
+class SingleExcitation(_Givens, plane=_SINGLE):
     """A rotation by ``phi`` in the plane of ``|01>`` and ``|10>``: ``|01> -> c |01> + s |10>``.
 
-    With ``c, s = cos(phi/2), sin(phi/2)``; the other two basis states are unchanged. Its generator
-    ``(Y X - X Y) / 4`` has eigenvalues ``{-1/2, 0, 0, 1/2}``: a four-term shift rule.
+    With ``c, s = cos(phi/2), sin(phi/2)``; the other two basis states are unchanged:
+    ``[[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1]]``. Its generator ``(Y X - X Y) / 4``
+    has eigenvalues ``{-1/2, 0, 0, 1/2}``: a four-term shift rule.
 
     Args:
         phi: the rotation angle.
@@ -75,17 +107,9 @@ class SingleExcitation(Operation, wires=2, params=1, spectrum=(_GIVENS,), scalab
         ((0.5, 1.0),)
     """
 
-    def matrix(self) -> jax.Array:
-        """``[[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1]]``."""
-        return _givens(self.params[0], _SINGLE, 0.0)
 
-
-class SingleExcitationPlus(Operation, wires=2, params=1, spectrum=(_GIVENS_PHASED,), scalable=True):
+class SingleExcitationPlus(_Givens, plane=_SINGLE, outside=0.5):
     """:class:`SingleExcitation` with the phase ``exp(i phi/2)`` on ``|00>`` and ``|11>``.
-
-    Args:
-        phi: the rotation angle.
-        wires: the two wires.
 
     Example:
         >>> import quantum_jax as qml
@@ -93,34 +117,24 @@ class SingleExcitationPlus(Operation, wires=2, params=1, spectrum=(_GIVENS_PHASE
         ((1.0,),)
     """
 
-    def matrix(self) -> jax.Array:
-        """``diag(e, ., ., e)`` with ``e = exp(i phi/2)``, and the rotation on ``|01>, |10>``."""
-        return _givens(self.params[0], _SINGLE, 0.5)
 
-
-class SingleExcitationMinus(Operation, wires=2, params=1, spectrum=(_GIVENS_PHASED,), scalable=True):
+class SingleExcitationMinus(_Givens, plane=_SINGLE, outside=-0.5):
     """:class:`SingleExcitation` with the phase ``exp(-i phi/2)`` on ``|00>`` and ``|11>``.
 
-    Args:
-        phi: the rotation angle.
-        wires: the two wires.
-
     Example:
+        >>> import math
         >>> import quantum_jax as qml
-        >>> qml.SingleExcitationMinus(0.5, wires=[0, 1]).frequencies
-        ((1.0,),)
+        >>> round(complex(qml.SingleExcitationMinus(math.pi, wires=[0, 1]).matrix()[3, 3]).imag, 6)
+        -1.0
     """
 
-    def matrix(self) -> jax.Array:
-        """``diag(e, ., ., e)`` with ``e = exp(-i phi/2)``, and the rotation on ``|01>, |10>``."""
-        return _givens(self.params[0], _SINGLE, -0.5)
 
-
-class DoubleExcitation(Operation, wires=4, params=1, spectrum=(_GIVENS,), scalable=True):
+class DoubleExcitation(_Givens, plane=_DOUBLE):
     """A rotation by ``phi`` in the plane of ``|0011>`` and ``|1100>``: ``|0011> -> c |0011> + s |1100>``.
 
     With ``c, s = cos(phi/2), sin(phi/2)`` and ``|1100> -> c |1100> - s |0011>``; the other 14 basis
-    states are unchanged. Its generator has eigenvalues ``{-1/2, 0, 1/2}``: a four-term shift rule.
+    states are unchanged (the 16x16 rotation in the plane of basis states 3 and 12). Its generator has
+    eigenvalues ``{-1/2, 0, 1/2}``: a four-term shift rule.
 
     Args:
         phi: the rotation angle.
@@ -132,17 +146,9 @@ class DoubleExcitation(Operation, wires=4, params=1, spectrum=(_GIVENS,), scalab
         ((0.5, 1.0),)
     """
 
-    def matrix(self) -> jax.Array:
-        """The 16x16 rotation in the plane of basis states 3 and 12."""
-        return _givens(self.params[0], _DOUBLE, 0.0)
 
-
-class DoubleExcitationPlus(Operation, wires=4, params=1, spectrum=(_GIVENS_PHASED,), scalable=True):
+class DoubleExcitationPlus(_Givens, plane=_DOUBLE, outside=0.5):
     """:class:`DoubleExcitation` with the phase ``exp(i phi/2)`` on the other 14 basis states.
-
-    Args:
-        phi: the rotation angle.
-        wires: the four wires.
 
     Example:
         >>> import quantum_jax as qml
@@ -150,27 +156,15 @@ class DoubleExcitationPlus(Operation, wires=4, params=1, spectrum=(_GIVENS_PHASE
         ((1.0,),)
     """
 
-    def matrix(self) -> jax.Array:
-        """The rotation in the plane of basis states 3 and 12, ``exp(i phi/2)`` elsewhere."""
-        return _givens(self.params[0], _DOUBLE, 0.5)
 
-
-class DoubleExcitationMinus(Operation, wires=4, params=1, spectrum=(_GIVENS_PHASED,), scalable=True):
+class DoubleExcitationMinus(_Givens, plane=_DOUBLE, outside=-0.5):
     """:class:`DoubleExcitation` with the phase ``exp(-i phi/2)`` on the other 14 basis states.
-
-    Args:
-        phi: the rotation angle.
-        wires: the four wires.
 
     Example:
         >>> import quantum_jax as qml
-        >>> qml.DoubleExcitationMinus(0.5, wires=[0, 1, 2, 3]).frequencies
-        ((1.0,),)
+        >>> qml.DoubleExcitationMinus(0.5, wires=[0, 1, 2, 3]).matrix().shape
+        (16, 16)
     """
-
-    def matrix(self) -> jax.Array:
-        """The rotation in the plane of basis states 3 and 12, ``exp(-i phi/2)`` elsewhere."""
-        return _givens(self.params[0], _DOUBLE, -0.5)
 
 
 class FermionicSWAP(Operation, wires=2, params=1, spectrum=((-1.0, 0.0),), scalable=True):

@@ -12,10 +12,9 @@ from typing import Any, ClassVar
 import jax
 import jax.numpy as jnp
 import numpy as np
-import scipy.linalg  # type: ignore[import-untyped]
 
 from . import _pauli, _recording
-from ._observables import Observable
+from ._observables import Observable, observable_power
 from ._operation import Operation, check_matrix_size, is_concrete, spectrum_frequencies
 
 _SQ2 = float(1.0 / np.sqrt(2.0))  # a Python float: weakly typed, keeps complex64 matrices complex64
@@ -672,18 +671,66 @@ class StatePrep(Operation):
 QubitStateVector = StatePrep
 
 
+# --- operations made from another one ----------------------------------------------------------
+Monomial = tuple[tuple[int, ...], tuple[complex, ...] | None]
+"""A permutation with phases, ``new[j] = phases[j] * old[permutation[j]]`` (``None``: no phases)."""
+
+
+class Modified(Operation):
+    """An operation made from another one, its :attr:`base`: an adjoint, a power, a controlled gate.
+
+    It is the kind of gate its base is unless a subclass says otherwise: diagonal when the base is, a
+    permutation with phases where :meth:`_monomial` gives one, scalable when the base is (adjoints and
+    controls commute with scaling the parameters: ``M(U(x))^z = M(U(z x))``), with the base's parameter
+    ranks.
+    """
+
+    @property
+    def base(self) -> Operation:
+        """The operation it is made from."""
+        raise NotImplementedError
+
+    def _monomial(self) -> Monomial | None:
+        """Its ``(permutation, phases)`` when it acts as a permutation with phases, else ``None``."""
+        return None
+
+    @property
+    def permutation(self) -> tuple[int, ...] | None:  # type: ignore[override]
+        """The permutation of :meth:`_monomial`."""
+        monomial = self._monomial()
+        return None if monomial is None else monomial[0]
+
+    @property
+    def phases(self) -> tuple[complex, ...] | None:  # type: ignore[override]
+        """The phases of :meth:`_monomial`."""
+        monomial = self._monomial()
+        return None if monomial is None else monomial[1]
+
+    @property
+    def is_diagonal(self) -> bool:  # type: ignore[override]
+        """Diagonal when the base is."""
+        return self.base.is_diagonal
+
+    @property
+    def scalable(self) -> bool:  # type: ignore[override]
+        """``M(U(x))^z = M(U(z x))`` when the base scales."""
+        return self.base.scalable
+
+    @property
+    def ndim_params(self) -> tuple[int, ...] | None:  # type: ignore[override]
+        """The base's parameter ranks."""
+        return self.base.ndim_params
+
+
 # --- adjoint ---------------------------------------------------------------------------------
-class Adjoint(Operation):
+class Adjoint(Modified):
     """The conjugate transpose of another operation; build it with :func:`adjoint`."""
 
     @property
     def base(self) -> Operation:
+        """The operation conjugated."""
         cls, hyper = self.hyper
-        op: Operation = object.__new__(cls)  # type: ignore[arg-type]
-        object.__setattr__(op, "params", self.params)
-        object.__setattr__(op, "wires", self.wires)
-        object.__setattr__(op, "hyper", hyper)
-        return op
+        return _rebuilt(cls, self.params, self.wires, hyper)  # type: ignore[arg-type]
 
     @property
     def frequencies(self) -> Any:  # type: ignore[override]
@@ -697,32 +744,14 @@ class Adjoint(Operation):
             return None
         return tuple(None if s is None else tuple(sorted(0.0 - e for e in s)) for s in spec)
 
-    @property
-    def scalable(self) -> bool:  # type: ignore[override]
-        """``(U(x)^dagger)^z = U(z x)^dagger`` when the base scales."""
-        return self.base.scalable
-
-    @property
-    def is_diagonal(self) -> bool:  # type: ignore[override]
-        return self.base.is_diagonal
-
-    @property
-    def ndim_params(self) -> tuple[int, ...] | None:  # type: ignore[override]
-        """The base's parameter ranks."""
-        return self.base.ndim_params
-
-    @property
-    def permutation(self) -> tuple[int, ...] | None:  # type: ignore[override]
-        perm = self.base.permutation
-        return None if perm is None else tuple(int(i) for i in np.argsort(perm))
-
-    @property
-    def phases(self) -> tuple[complex, ...] | None:  # type: ignore[override]
+    def _monomial(self) -> Monomial | None:
+        """The inverse permutation, with the conjugated phases permuted along."""
         base = self.base
-        if base.phases is None:
+        if base.permutation is None:
             return None
         inv = np.argsort(np.asarray(base.permutation))
-        return tuple(np.conj(np.asarray(base.phases, dtype=complex))[inv])
+        phases = None if base.phases is None else tuple(np.conj(np.asarray(base.phases, dtype=complex))[inv])
+        return tuple(int(i) for i in inv), phases
 
     def diagonal(self) -> jax.Array:
         return jnp.conj(self.base.diagonal())
@@ -798,9 +827,7 @@ def _rebuilt(cls: type, params: tuple[Any, ...], wires: Any, hyper: tuple[Any, .
     return op
 
 
-def _permutation_power(
-    perm: tuple[int, ...], phases: tuple[complex, ...] | None, n: int
-) -> tuple[tuple[int, ...], tuple[complex, ...] | None]:
+def _permutation_power(perm: tuple[int, ...], phases: tuple[complex, ...] | None, n: int) -> Monomial:
     """The ``n``-th power of the monomial ``new[j] = phases[j] * old[perm[j]]`` (``n`` any integer)."""
     k = len(perm)
     if n < 0:
@@ -826,12 +853,47 @@ def _principal_angle(values: Any) -> jax.Array:
 def _unitary_power(m: np.ndarray, z: float) -> np.ndarray:
     """``m**z`` for a concrete unitary ``m``: the principal power of each eigenvalue.
 
-    A unitary is normal, so its complex Schur form ``m = Q T Q^dagger`` has a diagonal ``T``.
+    Raises:
+        ValueError: if ``m`` has no orthonormal eigenbasis (it is not unitary).
     """
-    t, q = scipy.linalg.schur(np.asarray(m, dtype=complex), output="complex")
-    theta = np.angle(np.diag(t))
+    m = np.asarray(m)
+    # a single-precision matrix is unitary only up to its rounding (as in ``check_unitary``)
+    eps = np.finfo(m.dtype).eps if np.issubdtype(m.dtype, np.inexact) else 0.0
+    vecs, values = _unitary_eigenbasis(m.astype(complex), max(1e-10, 100 * eps))
+    theta = np.angle(values)
     theta = np.where(theta <= -np.pi + 1e-12, theta + 2 * np.pi, theta)
-    return (q * np.exp(1j * z * theta)) @ q.conj().T
+    return (vecs * np.exp(1j * z * theta)) @ vecs.conj().T
+
+
+# Generic real weights ``c`` of ``K`` in ``H + c K`` (see ``_unitary_eigenbasis``): eigenvalues
+# ``exp(i a)`` become ``cos a + c sin a``, so two distinct ones merge only where ``a1 + a2 = 2 atan c``
+# (mod 2 pi); a spectrum that meets the first weight so is diagonalized with the second.
+_GENERIC_WEIGHTS = (0.5772156649015329, -1.2020569031595942)
+
+
+def _unitary_eigenbasis(m: np.ndarray, atol: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    """``(V, lam)`` with ``m = V diag(lam) V^dagger``, ``V`` unitary, for a unitary (any normal) ``m``.
+
+    A normal matrix's Hermitian parts ``H = (m + m^dagger) / 2`` and ``K = (m - m^dagger) / 2i`` commute,
+    so they share an orthonormal eigenbasis: that of ``H + c K`` for a generic real ``c``
+    (``numpy.linalg.eigh``), in which ``lam = diag(V^dagger m V)``. Degenerate eigenvalues (a Pauli
+    word, a CNOT) are no obstacle: any orthonormal basis of their eigenspace diagonalizes ``m``.
+
+    Raises:
+        ValueError: if ``V diag(lam) V^dagger`` does not reproduce ``m`` to ``atol`` (``m`` is not normal).
+    """
+    hermitian, skew = (m + m.conj().T) / 2, (m - m.conj().T) / 2j
+    for c in _GENERIC_WEIGHTS:
+        _, vecs = np.linalg.eigh(hermitian + c * skew)
+        values = np.diag(vecs.conj().T @ m @ vecs)
+        error = np.max(np.abs((vecs * values) @ vecs.conj().T - m), initial=0.0)
+        if error <= atol:
+            return vecs, values
+    raise ValueError(
+        f"pow: the matrix has no orthonormal eigenbasis (its eigendecomposition misses it by {error:.3g}, "
+        f"more than {atol:.3g}), so it is not unitary and its principal power is not defined; check the "
+        "gate's matrix."
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -850,7 +912,7 @@ def _sums(values: tuple[float, ...], n: int) -> tuple[float, ...]:
     return tuple(sorted(out))
 
 
-class Pow(Operation):
+class Pow(Modified):
     """An operation raised to a power ``z``; build it with :func:`pow`.
 
     ``hyper`` holds the base's class and static data, ``z`` and how the power is formed (``mode``):
@@ -899,26 +961,12 @@ class Pow(Operation):
         """The base's parameter ranks (a matrix in ``"matrix"`` mode)."""
         return (2,) if self.mode == "matrix" else self.base.ndim_params
 
-    @property
-    def permutation(self) -> tuple[int, ...] | None:  # type: ignore[override]
-        """An integer power of a permutation gate (or the identity) is a permutation."""
+    def _monomial(self) -> Monomial | None:
+        """An integer power of a permutation gate (or any power of the identity) is a permutation."""
         base = self.base
         if base.permutation is None or (self.mode != "int" and not base.is_identity):
             return None
-        return _permutation_power(tuple(base.permutation), base.phases, int(self.z))[0]
-
-    @property
-    def phases(self) -> tuple[complex, ...] | None:  # type: ignore[override]
-        """The phases of the permutation's power."""
-        base = self.base
-        if base.permutation is None or (self.mode != "int" and not base.is_identity):
-            return None
-        return _permutation_power(tuple(base.permutation), base.phases, int(self.z))[1]
-
-    @property
-    def is_diagonal(self) -> bool:  # type: ignore[override]
-        """A power of a diagonal gate is diagonal."""
-        return self.base.is_diagonal
+        return _permutation_power(tuple(base.permutation), base.phases, int(self.z))
 
     @property
     def spectrum(self) -> Any:  # type: ignore[override]
@@ -1005,48 +1053,62 @@ def _power_mode(op: Operation, z: float) -> str:
     return "matrix"
 
 
-def pow(base: Any, z: Any = 1, lazy: bool = True, id: str | None = None) -> Operation:
-    """An operation raised to the power ``z``.
-
-    Gates whose parameters enter as ``exp(-i x G)`` (``scalable``: RX, RZ, IsingXX, MultiRZ, the
-    excitations, ...) are the same gate at ``z * x``, exact for any real ``z``, and their frequencies
-    scale by ``z``. Other gates take integer powers (a permutation gate's power is a permutation, a
-    diagonal gate's a diagonal, else a matrix power) and non-integer powers as the principal power of
-    their eigenvalues (diagonals elementwise; a dense matrix by eigendecomposition, which needs
-    concrete values).
-
-    Args:
-        base: the operation (it is replaced in the recording by its power).
-        z: the exponent, a real number.
-        lazy: ``False`` returns a scalable gate's power as the gate itself at the scaled parameters.
-        id: unused (PennyLane's operator label).
-
-    Returns:
-        The :class:`Pow` operation (or, with ``lazy=False`` for a scalable gate, the scaled gate).
-
-    Raises:
-        TypeError: ``base`` is not an operation, or ``z`` is not a concrete real number.
-        ValueError: ``base`` prepares a state, or a non-integer power of a matrix needs concrete values.
-
-    Example:
-        >>> import quantum_jax as qml
-        >>> from quantum_jax._gates import pow
-        >>> pow(qml.RX(0.5, wires=0), 2).frequencies
-        ((2.0,),)
-        >>> pow(qml.RX(0.5, wires=0), 2, lazy=False)
-        RX(1, wires=[0])
-        >>> pow(qml.CNOT(wires=[0, 1]), 3).permutation
-        (0, 1, 3, 2)
-    """
-    if not isinstance(base, Operation):
-        raise TypeError(f"pow: 'base' must be an operation, got {base!r}.")
-    if base.is_state_preparation:
-        raise ValueError(f"pow: {base.name} prepares a state and has no power.")
+def _exponent(z: Any) -> int | float:
+    """``z`` checked to be a concrete finite real number: an ``int`` when it is integer-valued."""
     if isinstance(z, (bool, jax.core.Tracer)) or not isinstance(z, (int, float, np.integer, np.floating)):
         raise TypeError(f"pow: 'z' must be a concrete real number (int or float), got {z!r}.")
     if not np.isfinite(z):
         raise ValueError(f"pow: 'z' must be finite, got {z!r}.")
-    z = int(z) if float(z).is_integer() else float(z)
+    return int(z) if float(z).is_integer() else float(z)
+
+
+def pow(base: Any, z: Any = 1, lazy: bool = True, id: str | None = None) -> Any:
+    """An operator raised to the power ``z``: for an observable and an integer ``z``, ``base ** z``.
+
+    An integer power of an observable is the measurable power that ``base ** z`` builds (the matrix
+    power, Hermitian when ``base`` is; see ``_arithmetic.Pow``), so ``qml.pow(A, 2)`` and ``A ** 2``
+    are the same operator. Otherwise ``base`` is a gate: gates whose parameters enter as
+    ``exp(-i x G)`` (``scalable``: RX, RZ, IsingXX, MultiRZ, the excitations, ...) are the same gate at
+    ``z * x``, exact for any real ``z``, and their frequencies scale by ``z``. Other gates take integer
+    powers (a permutation gate's power is a permutation, a diagonal gate's a diagonal, else a matrix
+    power) and non-integer powers as the principal power of their eigenvalues (diagonals elementwise;
+    a dense matrix by eigendecomposition, which needs concrete values).
+
+    Args:
+        base: the operation or observable (it is replaced in the recording by its power).
+        z: the exponent, a real number (an integer for an observable that is not a gate).
+        lazy: ``False`` returns a scalable gate's power as the gate itself at the scaled parameters.
+        id: unused (PennyLane's operator label).
+
+    Returns:
+        The measurable power of an observable, the :class:`Pow` of a gate (or, with ``lazy=False`` for
+        a scalable gate, the scaled gate).
+
+    Raises:
+        TypeError: ``base`` is neither an operation nor an observable (an operation for a non-integer
+            ``z``), or ``z`` is not a concrete real number.
+        ValueError: ``base`` prepares a state, or a non-integer power of a matrix needs concrete values.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> qml.pow(qml.RX(0.5, wires=0), 2).frequencies
+        ((2.0,),)
+        >>> qml.pow(qml.RX(0.5, wires=0), 2, lazy=False)
+        RX(1, wires=[0])
+        >>> qml.pow(qml.CNOT(wires=[0, 1]), 3).permutation
+        (0, 1, 3, 2)
+        >>> qml.pow(qml.PauliX(0), 2).is_hermitian, qml.pow(qml.PauliX(0), 2).eigvals().tolist()
+        (True, [1.0, 1.0])
+    """
+    if not isinstance(base, (Operation, Observable)):
+        raise TypeError(f"pow: 'base' must be an operation or observable, got {base!r}.")
+    if getattr(base, "is_state_preparation", False):
+        raise ValueError(f"pow: {base.name} prepares a state and has no power.")  # type: ignore[union-attr]
+    z = _exponent(z)
+    if isinstance(base, Observable) and isinstance(z, int):
+        return observable_power(base, z)
+    if not isinstance(base, Operation):
+        raise TypeError(f"pow: 'base' must be an operation for the non-integer power {z}, got {base!r}.")
     mode = _power_mode(base, z)
     _recording.forget(base)
     if mode == "scale" and not lazy:

@@ -174,7 +174,7 @@ class Observable:
         return self * -1.0
 
     def __pow__(self, z: Any) -> Any:
-        return _arithmetic("pow")(self, z)
+        return observable_power(self, z)
 
 
 _PAULI_LETTERS = ("X", "Y", "Z", "I")
@@ -200,6 +200,20 @@ def _arithmetic(name: str) -> Callable[..., Any]:
     if name not in _ARITHMETIC:  # pragma: no cover - the package registers them on import
         raise RuntimeError(f"operator arithmetic ({name}) is not registered; import quantum_jax first.")
     return _ARITHMETIC[name]
+
+
+def observable_power(base: Any, z: Any) -> Any:
+    """The measurable power ``base ** z`` of an observable for an integer ``z`` (its matrix power).
+
+    Both ``A ** z`` and ``quantum_jax.pow(A, z)`` build it, with the constructor ``_arithmetic``
+    registers (:func:`register_arithmetic`); it is Hermitian when ``A`` is.
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> type(observable_power(qml.PauliZ(0), 2)).__name__, qml.PauliZ(0) ** 2
+        ('Pow', (PauliZ(wires=[0]))**2)
+    """
+    return _arithmetic("pow")(base, z)
 
 
 def _is_number(x: Any) -> bool:

@@ -27,16 +27,22 @@ from . import _recording
 from ._wires import Wires, as_wires
 
 
-def _register(cls: type) -> None:
-    def flatten(op: Operation) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        return op.params, (op.wires, op.hyper)
+def register_pytree(cls: type, children: str) -> None:
+    """Register ``cls`` as a pytree: its field ``children`` (a tuple) below, ``wires`` and ``hyper`` static.
 
-    def unflatten(aux: tuple[Any, ...], params: Sequence[Any]) -> Operation:
-        op: Operation = object.__new__(cls)
-        object.__setattr__(op, "params", tuple(params))
-        object.__setattr__(op, "wires", aux[0])
-        object.__setattr__(op, "hyper", aux[1])
-        return op
+    Operations (children ``params``) and templates (children ``operations``) are such frozen records;
+    unflattening sets the fields without validation or recording.
+    """
+
+    def flatten(obj: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        return getattr(obj, children), (obj.wires, obj.hyper)
+
+    def unflatten(aux: tuple[Any, ...], kids: Sequence[Any]) -> Any:
+        obj: Any = object.__new__(cls)
+        object.__setattr__(obj, children, tuple(kids))
+        object.__setattr__(obj, "wires", aux[0])
+        object.__setattr__(obj, "hyper", aux[1])
+        return obj
 
     jax.tree_util.register_pytree_node(cls, flatten, unflatten)
 
@@ -160,7 +166,7 @@ class Operation:
             values = np.asarray(constant)
             cls.constant = values.astype(complex if np.iscomplexobj(values) else float)
             cls.is_diagonal = diagonal is not None
-        _register(cls)
+        register_pytree(cls, "params")
 
     def __init__(self, *params: Any, wires: Any = None, id: str | None = None) -> None:
         name = type(self).__name__

@@ -190,6 +190,16 @@ class GradientDescentOptimizer:
             ``(new_args, cost)``: the new arguments (the bare value for a single argument, else a list
             holding every argument, the untrainable ones unchanged) and ``objective_fn(*args)``.
         """
+        return self._descend(objective_fn, args, kwargs, grad_fn)
+
+    def _descend(
+        self,
+        objective_fn: Callable[..., Any],
+        args: Sequence[Any],
+        kwargs: dict[str, Any],
+        grad_fn: Callable[..., Any] | None,
+    ) -> tuple[Any, Any]:
+        """One step: ``(new_args, cost before the step)``, the cost as the gradient recorded it if it did."""
         g, forward = self.compute_grad(objective_fn, args, kwargs, grad_fn=grad_fn)
         new_args = self.apply_grad(g, args)
         if forward is None:
@@ -312,20 +322,15 @@ class MomentumOptimizer(GradientDescentOptimizer):
 class NesterovMomentumOptimizer(MomentumOptimizer):
     """Nesterov momentum: as :class:`MomentumOptimizer`, but the gradient is taken at ``x - m a``.
 
-    As in PennyLane, :meth:`step_and_cost` returns the cost that ``quantum_jax.grad`` records, which
-    is the cost at that shifted point.
-
-    Args:
-        stepsize: the step size ``eta`` (> 0).
-        momentum: the momentum ``m``, in ``[0, 1)``.
+    It takes the arguments of :class:`MomentumOptimizer`. As in PennyLane, :meth:`step_and_cost`
+    returns the cost that ``quantum_jax.grad`` records, which is the cost at that shifted point.
 
     Example:
         >>> import jax.numpy as jnp
         >>> import quantum_jax as qml
         >>> from quantum_jax import numpy as np
         >>> opt = qml.NesterovMomentumOptimizer(stepsize=0.1, momentum=0.5)
-        >>> x = opt.step(lambda x: jnp.sum(x**2), np.array([1.0]))
-        >>> opt.step(lambda x: jnp.sum(x**2), x)
+        >>> opt.step(lambda x: jnp.sum(x**2), opt.step(lambda x: jnp.sum(x**2), np.array([1.0])))
         tensor([0.56], requires_grad=True)
     """
 
@@ -547,11 +552,7 @@ class QNGOptimizer(GradientDescentOptimizer):
                 self.metric_tensor = tuple(_square(m, self.lam) for m in mt)
             else:
                 self.metric_tensor = _square(mt, self.lam)
-        g, forward = self.compute_grad(qnode, args, kwargs, grad_fn=grad_fn)
-        new_args = self.apply_grad(g, args)
-        if forward is None:
-            forward = qnode(*args, **kwargs)
-        return _unwrap(new_args), forward
+        return self._descend(qnode, args, kwargs, grad_fn)
 
     def step(  # type: ignore[override]
         self,
@@ -767,25 +768,14 @@ class RotosolveOptimizer:
         return (new_args, cost, substeps) if full_output else (new_args, cost)
 
     def step(
-        self,
-        objective_fn: Callable[..., Any],
-        *args: Any,
-        nums_frequency: dict[str, dict[tuple[int, ...], int]] | None = None,
-        spectra: dict[str, dict[tuple[int, ...], Sequence[float]]] | None = None,
-        shifts: dict[str, dict[tuple[int, ...], Sequence[float]]] | None = None,
-        full_output: bool = False,
-        **kwargs: Any,
+        self, objective_fn: Callable[..., Any], *args: Any, full_output: bool = False, **kwargs: Any
     ) -> Any:
-        """One sweep (see :meth:`step_and_cost`); return the new arguments (and substep costs)."""
-        out = self.step_and_cost(
-            objective_fn,
-            *args,
-            nums_frequency=nums_frequency,
-            spectra=spectra,
-            shifts=shifts,
-            full_output=full_output,
-            **kwargs,
-        )
+        """One sweep; return the new arguments (and the substep costs with ``full_output``).
+
+        It takes the arguments of :meth:`step_and_cost` (``nums_frequency``, ``spectra`` and ``shifts``
+        among the keyword arguments).
+        """
+        out = self.step_and_cost(objective_fn, *args, full_output=full_output, **kwargs)
         return (out[0], out[2]) if full_output else out[0]
 
     def _substep(

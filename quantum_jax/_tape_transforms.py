@@ -310,6 +310,10 @@ class TapeTransform:
         2.0
     """
 
+    # What a QNode is given to it for (in error messages) and what kind of transform it is (in its repr).
+    _purpose = "transform"
+    _kind = "transform"
+
     def __init__(self, fn: TapeFn) -> None:
         """Wrap the tape-level function ``fn(tape, *options) -> (tapes, fn)``."""
         self._fn = fn
@@ -323,13 +327,18 @@ class TapeTransform:
         if isinstance(tape, Tape):
             return self._fn(tape, *args, **kwargs)
         if is_qnode_like(tape):
-            return TransformedQNode(tape, self, args, kwargs)
+            return self._on_qnode(tape, args, kwargs)
         raise TypeError(
-            f"{self.__name__}: expected a tape or a QNode to transform, got {tape!r} ({type(tape).__name__})."
+            f"{self.__name__}: expected a tape or a QNode to {self._purpose}, "
+            f"got {tape!r} ({type(tape).__name__})."
         )
 
+    def _on_qnode(self, qnode: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The transform applied to a QNode (or a transformed one): a :class:`TransformedQNode`."""
+        return TransformedQNode(qnode, self, args, kwargs)
+
     def __repr__(self) -> str:
-        return f"<transform {self.__name__}>"
+        return f"<{self._kind} {self.__name__}>"
 
 
 # ---------------------------------------------------------------------------------------------------

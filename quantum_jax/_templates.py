@@ -53,7 +53,7 @@ from ._gates import (
     StatePrep,
 )
 from ._observables import Observable
-from ._operation import Operation, is_concrete
+from ._operation import Operation, is_concrete, register_pytree
 from ._wires import Wires, as_wires
 
 __all__ = [
@@ -83,20 +83,6 @@ _NORM_TOLERANCE = 1e-10  # PennyLane's tolerance on the norm of an amplitude vec
 
 
 # --- the template base -----------------------------------------------------------------------
-def _register(cls: type) -> None:
-    def flatten(t: Template) -> tuple[tuple[Operation, ...], tuple[Any, ...]]:
-        return t.operations, (t.wires, t.hyper)
-
-    def unflatten(aux: tuple[Any, ...], ops: Sequence[Operation]) -> Template:
-        t: Template = object.__new__(cls)
-        object.__setattr__(t, "operations", tuple(ops))
-        object.__setattr__(t, "wires", aux[0])
-        object.__setattr__(t, "hyper", aux[1])
-        return t
-
-    jax.tree_util.register_pytree_node(cls, flatten, unflatten)
-
-
 @dataclasses.dataclass(frozen=True, eq=False, init=False, repr=False)
 class Template:
     """A recorded decomposition: the base of every template.
@@ -121,9 +107,9 @@ class Template:
     hyper: tuple[tuple[str, Any], ...]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Register every template class as a pytree."""
+        """Register every template class as a pytree (its gates the children)."""
         super().__init_subclass__(**kwargs)
-        _register(cls)
+        register_pytree(cls, "operations")
 
     def _record(self, wires: Wires, build: Callable[[], Any], **hyper: Any) -> None:
         """Run ``build`` (which constructs gates), keep its gates and record them where we are."""
@@ -185,6 +171,25 @@ def _check_shape(owner: str, arg: str, value: Any, pattern: tuple[int | str, ...
     return value
 
 
+def _layer_weights(owner: str, weights: Any, wires: Any, *trailing: int) -> tuple[Wires, Any]:
+    """A layered template's wires and ``weights``, checked to the shape ``(n_layers, M, *trailing)``."""
+    wires = as_wires(wires, owner)
+    hint = f" See {owner}.shape(n_layers, n_wires)."
+    return wires, _check_shape(owner, "weights", weights, ("n_layers", len(wires), *trailing), hint)
+
+
+def _features_per_wire(owner: str, features: Any, wires: Wires) -> tuple[Any, int]:
+    """``features`` checked to shape ``(N,)`` (or a batch of them), at most one per wire, and ``N``."""
+    features = _check_shape(owner, "features", features, ("N",))
+    n = _shape(features)[-1]
+    if n > len(wires):
+        raise ValueError(
+            f"{owner}: 'features' has {n} entries but wires={wires} has only {len(wires)}; "
+            "give at most one feature per wire."
+        )
+    return features, n
+
+
 def _check_wire_count(owner: str, wires: Wires, least: int) -> None:
     if len(wires) < least:
         raise ValueError(f"{owner}: needs at least {least} wires; got wires={wires}.")
@@ -236,13 +241,7 @@ class AngleEmbedding(Template):
         if rotation not in _ROTATIONS:
             raise ValueError(f"AngleEmbedding: 'rotation' must be 'X', 'Y' or 'Z'; got {rotation!r}.")
         wires = as_wires(wires, "AngleEmbedding")
-        features = _check_shape("AngleEmbedding", "features", features, ("N",))
-        n = _shape(features)[-1]
-        if n > len(wires):
-            raise ValueError(
-                f"AngleEmbedding: 'features' has {n} entries but wires={wires} has only {len(wires)}; "
-                "give at most one feature per wire."
-            )
+        features, n = _features_per_wire("AngleEmbedding", features, wires)
         gate = _ROTATIONS[rotation]
 
         def build() -> None:
@@ -460,13 +459,7 @@ class QAOAEmbedding(Template):
         wires = as_wires(wires, "QAOAEmbedding")
         field: Any = _ROTATIONS.get(local_field, local_field) if isinstance(local_field, str) else local_field
         _check_gate_class("QAOAEmbedding", "local_field", field, (RX, RY, RZ))
-        features = _check_shape("QAOAEmbedding", "features", features, ("N",))
-        n = _shape(features)[-1]
-        if n > len(wires):
-            raise ValueError(
-                f"QAOAEmbedding: 'features' has {n} entries but wires={wires} has only {len(wires)}; "
-                "give at most one feature per wire."
-            )
+        features, n = _features_per_wire("QAOAEmbedding", features, wires)
         width = QAOAEmbedding.shape(1, len(wires))[1]
         hint = " See QAOAEmbedding.shape(n_layers, n_wires)."
         weights = _check_shape("QAOAEmbedding", "weights", weights, ("n_layers", width), hint)
@@ -536,11 +529,8 @@ class StronglyEntanglingLayers(Template):
         imprimitive: type[Operation] | None = None,
         id: str | None = None,
     ) -> None:
-        owner = "StronglyEntanglingLayers"
-        wires = as_wires(wires, owner)
+        wires, weights = _layer_weights("StronglyEntanglingLayers", weights, wires, 3)
         m = len(wires)
-        hint = f" See {owner}.shape(n_layers, n_wires)."
-        weights = _check_shape(owner, "weights", weights, ("n_layers", m, 3), hint)
         n_layers = _shape(weights)[-3]
         ranges = _layer_ranges(ranges, n_layers, m)
         gate = CNOT if imprimitive is None else imprimitive
@@ -606,11 +596,8 @@ class BasicEntanglerLayers(Template):
         rotation: type[Operation] | None = None,
         id: str | None = None,
     ) -> None:
-        owner = "BasicEntanglerLayers"
-        wires = as_wires(wires, owner)
+        wires, weights = _layer_weights("BasicEntanglerLayers", weights, wires)
         m = len(wires)
-        hint = f" See {owner}.shape(n_layers, n_wires)."
-        weights = _check_shape(owner, "weights", weights, ("n_layers", m), hint)
         gate = RX if rotation is None else rotation
 
         def build() -> None:

@@ -40,7 +40,7 @@ from ._operation import Operation
 from ._precision import is_numpy_style, match_pennylane
 from ._shift_rules import Recipe, second_derivative_rule
 from ._tape import Tape
-from ._tape_transforms import TransformedQNode, is_qnode_like, run_like_qnode, to_numpy, wants_numpy
+from ._tape_transforms import TapeTransform, TransformedQNode, run_like_qnode, to_numpy, wants_numpy
 
 Shift = tuple[tuple[int, float, float], ...]  # (parameter index, multiplier, shift) per shifted parameter
 PostProcess = Callable[[Sequence[Any]], jax.Array]
@@ -186,8 +186,11 @@ def _reshape(flat: jax.Array, tape: Tape, *n: int) -> jax.Array:
     return flat
 
 
-class GradientTransform:
+class GradientTransform(TapeTransform):
     """A gradient transform: on a tape ``(tapes, fn)``, on a QNode its Jacobian function.
+
+    A :class:`~quantum_jax.transforms.TapeTransform` (tapes, QNodes and the decorator form alike) whose
+    QNode form is the Jacobian function rather than a transformed QNode.
 
     Args:
         fn: the tape-level function ``fn(tape, **options) -> (tapes, fn)``.
@@ -207,6 +210,9 @@ class GradientTransform:
         -0.958851
     """
 
+    _purpose = "differentiate"
+    _kind = "gradient transform"
+
     def __init__(
         self,
         fn: Callable[..., tuple[list[Tape], PostProcess]],
@@ -215,32 +221,18 @@ class GradientTransform:
         device_options: Callable[[Any], dict[str, Any]] | None = None,
     ) -> None:
         """Wrap ``fn``; see the class documentation."""
-        self._fn = fn
+        super().__init__(fn)
         self.method_kind = method_kind
         self.order = order
         self.device_options = device_options
-        self.__name__ = fn.__name__.lstrip("_")
-        self.__doc__ = fn.__doc__
-        self.__wrapped__ = fn
 
-    def __call__(self, tape: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if tape is None:
-            return functools.partial(self, **kwargs)
-        if isinstance(tape, Tape):
-            return self._fn(tape, *args, **kwargs)
-        if is_qnode_like(tape):
-            if args:
-                raise TypeError(
-                    f"{self.__name__}: pass the options of a QNode's gradient by keyword, got {args!r}."
-                )
-            return _qnode_gradient(self, tape, kwargs)
-        raise TypeError(
-            f"{self.__name__}: expected a tape or a QNode to differentiate, "
-            f"got {tape!r} ({type(tape).__name__})."
-        )
-
-    def __repr__(self) -> str:
-        return f"<gradient transform {self.__name__}>"
+    def _on_qnode(self, qnode: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The QNode's Jacobian function (the gradient's options by keyword only)."""
+        if args:
+            raise TypeError(
+                f"{self.__name__}: pass the options of a QNode's gradient by keyword, got {args!r}."
+            )
+        return _qnode_gradient(self, qnode, kwargs)
 
 
 def _param_shift(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import sys
 
 import pytest
 
@@ -132,6 +133,27 @@ def test_no_long_functions():
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
+
+
+# The runtime dependencies of pyproject.toml; anything else (scipy for Rotosolve's optional
+# substep minimizers) is imported lazily where it is used, never at import time.
+RUNTIME_DEPENDENCIES = {"jax", "jaxlib", "numpy", "optax", "quantum_jax"}
+
+
+def test_modules_import_only_the_standard_library_and_runtime_dependencies():
+    found = sorted(
+        f"{name} imports {root}"
+        for name, tree in _modules().items()
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0)
+        for root in (
+            [a.name.split(".")[0] for a in node.names]
+            if isinstance(node, ast.Import)
+            else [str(node.module).split(".")[0]]
+        )
+        if root not in sys.stdlib_module_names and root not in RUNTIME_DEPENDENCIES
+    )
+    assert found == []
 
 
 def test_the_checks_can_fail(tmp_path):

@@ -220,6 +220,58 @@ def test_the_expressions_matrices_and_measurement_modes():
         obs[4].factors()
 
 
+def test_qml_pow_of_an_observable_is_its_measurable_power():
+    """``qml.pow(A, k)`` of an observable is ``A ** k``: measurable, with the dense matrix power's values."""
+    powers = [
+        (lambda: qml.PauliX(0), E(ref.X, [0]), 2),
+        (lambda: qml.Hermitian(A, wires=2), E(A, [2]), 2),
+        (lambda: qml.Hermitian(C, wires=[1, 2]), E(C, [1, 2]), 3),
+        (lambda: qml.PauliZ(0) @ qml.PauliY(2), E(ref.Z, [0]) @ E(ref.Y, [2]), 2),
+        (lambda: 0.5 * qml.PauliZ(0) + qml.PauliX(1), 0.5 * E(ref.Z, [0]) + E(ref.X, [1]), 2),
+        (lambda: qml.PauliY(1), E(ref.Y, [1]), -1),
+    ]
+    dev = qml.device("default.qubit", wires=N)
+
+    @qml.qnode(dev, interface="jax")
+    def circuit(x):
+        apply_circuit(x)
+        return [qml.expval(qml.pow(b(), k)) for b, _, k in powers] + [
+            qml.var(qml.pow(b(), k)) for b, _, k in powers
+        ]
+
+    psi = ref_state(X0)
+    dense = [np.linalg.matrix_power(m, k) for _, m, k in powers]
+    ev = [np.vdot(psi, m @ psi).real for m in dense]
+    var = [np.vdot(psi, m @ m @ psi).real - e**2 for m, e in zip(dense, ev, strict=True)]
+    np.testing.assert_allclose(np.asarray(circuit(jnp.asarray(X0))), ev + var, atol=1e-10)
+    for build, _, k in powers:
+        op = qml.pow(build(), k)
+        assert isinstance(op, _arithmetic.Pow) and op.z == k and op.is_hermitian
+
+
+def test_qml_pow_and_the_power_operator_agree():
+    """Both routes build the same operator: the same class, wires, matrix and Hermiticity."""
+    bases = [
+        lambda: qml.PauliX(0),
+        lambda: qml.Hadamard(1),
+        lambda: qml.Hermitian(C, wires=[1, 2]),
+        lambda: qml.PauliZ(0) @ qml.PauliX(1),
+        lambda: qml.prod(qml.PauliX(0), qml.PauliZ(0)),  # not Hermitian: a power, not measurable
+        lambda: qml.sum(qml.PauliZ(0), qml.Hermitian(A, wires=1)),
+    ]
+    for build in bases:
+        for k in (2, 3, 0, -2, 2.0):
+            via_pow, via_operator = qml.pow(build(), k), build() ** int(k)
+            assert type(via_pow) is type(via_operator) and via_pow.wires == via_operator.wires
+            assert via_pow.is_hermitian == via_operator.is_hermitian
+            np.testing.assert_allclose(qml.matrix(via_pow), qml.matrix(via_operator), atol=1e-12)
+    np.testing.assert_allclose(qml.matrix(qml.pow(qml.Hermitian(A, wires=0), 2)), A @ A, atol=1e-12)
+    with QuantumTape() as tape:
+        qml.pow(qml.PauliX(0), 2)
+        qml.PauliZ(1) ** 3
+    assert [op.name for op in tape.operations] == ["Pow", "Pow"]  # each replaces its base
+
+
 def test_lazy_false_flattens_nested_operators():
     inner = qml.prod(qml.PauliX(0), qml.PauliZ(1))
     flat = qml.prod(inner, qml.PauliY(2), lazy=False)

@@ -17,8 +17,10 @@ import reference as ref
 from circuit_builders import ALL_GATES, GATE_CLASSES, GATE_NAMES, build, random_op, random_params, rng_for
 
 import quantum_jax as qml
+from quantum_jax import _arithmetic
 from quantum_jax._controlled import Controlled
 from quantum_jax._gates import ECR, Barrier, DiagonalQubitUnitary, GlobalPhase, IsingXY, Pow, pow
+from quantum_jax._observables import Observable
 from quantum_jax._operation import spectrum_frequencies
 from quantum_jax.simulator import final_state
 from quantum_jax.tape import Tape
@@ -424,9 +426,12 @@ def test_powers_of_every_gate_match_reference(name):
     base = build(spec)
     for z in (2, -1, 3, 0):
         op = pow(build(spec), z)
-        assert isinstance(op, Pow) and op.z == z and op.wires == base.wires
         want = np.linalg.matrix_power(m if z >= 0 else m.conj().T, abs(z))
         np.testing.assert_allclose(op.matrix(), want, atol=ATOL, err_msg=f"z={z}")
+        if isinstance(base, Observable):  # the measurable power, as ``base ** z``
+            assert isinstance(op, _arithmetic.Pow) and op.z == z and op.wires == base.wires
+            continue
+        assert isinstance(op, Pow) and op.z == z and op.wires == base.wires
         if base.permutation is not None:
             assert op.permutation is not None
         assert op.is_diagonal == base.is_diagonal
@@ -466,8 +471,8 @@ def test_power_frequencies():
 def test_power_kinds_and_modes():
     assert pow(qml.CNOT(wires=[0, 1]), 3).permutation == (0, 1, 3, 2)
     assert pow(qml.CNOT(wires=[0, 1]), 2).is_identity
-    y2 = pow(qml.PauliY(0), 2)
-    assert y2.permutation == (0, 1) and y2.phases is None and y2.is_identity
+    cy2 = pow(qml.CY(wires=[0, 1]), 2)  # the phases -i, i of CY cancel
+    assert cy2.permutation == (0, 1, 2, 3) and cy2.phases is None and cy2.is_identity
     iswap = pow(qml.ISWAP(wires=[0, 1]), 2)  # ISWAP^2 = diag(1, -1, -1, 1) as a trivial permutation
     assert iswap.permutation == (0, 1, 2, 3) and iswap.phases == (1, -1, -1, 1) and not iswap.is_identity
     assert pow(qml.PauliZ(0), 0.5).mode == "diagonal"
@@ -482,6 +487,26 @@ def test_power_kinds_and_modes():
     assert qml.adjoint(qml.PhaseShift(0.3, wires=0)).spectrum == ((0.0, 1.0),)
     assert repr(pow(qml.RX(0.5, wires=0), 2)) == "RX(0.5, wires=[0])**2"
     assert pow(qml.RX(0.5, wires=0), 2).name == "RX**2"
+
+
+def test_fractional_powers_of_unitaries_with_repeated_eigenvalues():
+    """A Pauli word, CNOT and a degenerate diagonal: any eigenbasis of a repeated eigenvalue serves."""
+    word = np.kron(np.kron(ref.X, ref.Z), ref.Y)  # eigenvalues +1 and -1, four times each
+    cnot = ref.controlled(ref.X)  # eigenvalues 1, 1, 1, -1
+    for m, wires in ((word, [0, 1, 2]), (cnot, [0, 1]), (np.diag([1, 1, 1j, 1j]), [2, 0])):
+        for z in (0.5, -1 / 3, 2.5):
+            op = pow(qml.QubitUnitary(m, wires=wires), z)
+            assert op.mode == "matrix"
+            got = np.asarray(op.matrix())
+            np.testing.assert_allclose(got, ref.principal_power(m, z), atol=1e-12, err_msg=f"z={z}")
+            np.testing.assert_allclose(got @ got.conj().T, np.eye(len(m)), atol=1e-12)
+        root = np.asarray(pow(qml.QubitUnitary(m, wires=wires), 0.5).matrix())
+        np.testing.assert_allclose(root @ root, m, atol=1e-12)
+    half = pow(qml.CNOT(wires=[0, 1]), 0.5)  # a gate without parameters: its constant power
+    assert half.mode == "constant"
+    np.testing.assert_allclose(np.asarray(half.matrix()), ref.principal_power(cnot, 0.5), atol=1e-12)
+    with pytest.raises(ValueError, match="pow: the matrix has no orthonormal eigenbasis"):
+        pow(qml.QubitUnitary(np.array([[1.0, 1.0], [0.0, 1.0]]), wires=0, unitary_check=False), 0.5)
 
 
 def test_power_is_a_pytree_and_replaces_its_base_in_the_recording():
