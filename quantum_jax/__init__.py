@@ -109,6 +109,7 @@ from ._qnode import qnode as qnode
 from ._set_shots import set_shots as set_shots
 from ._shots import Shots as Shots
 from ._tape_transforms import batch_input as batch_input
+from ._tape_transforms import defer_measurements as defer_measurements
 from ._templates import *  # noqa: F403
 from ._tracker import Tracker as Tracker
 
@@ -159,6 +160,7 @@ __all__ += [
     "Pow",
     "pow",
     "batch_input",
+    "defer_measurements",
     "math",
     "pauli",
     "set_shots",

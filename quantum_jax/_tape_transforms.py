@@ -22,10 +22,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _recording
+from ._deferred import defer
 from ._execute import resolve_method, run_tapes, sampling_key
 from ._measurements import ExpectationMP, MeasurementProcess
 from ._methods import Backprop, describe_leaf
-from ._precision import is_numpy_style, match_pennylane
+from ._precision import match_call
 from ._sampling import basis_labels
 from ._shots import as_shots
 from ._tape import Tape, batch_axes
@@ -278,8 +279,7 @@ class TransformedQNode:
     def __call__(self, *args: Any, shots: Any = False, key: Any = None, **kwargs: Any) -> Any:
         """Record, transform, run and post-process; ``shots=`` and ``key=`` as for a QNode call."""
         base = self.base
-        if is_numpy_style((args, kwargs)):
-            match_pennylane((args, kwargs))
+        match_call(getattr(base, "interface", "auto"), (args, kwargs), repr(self))
         tapes, fn = self.expand(args, kwargs)
         out = fn(run_like_qnode(base, tapes, shots, key))
         if not getattr(base, "_single", True) and not isinstance(out, tuple):
@@ -587,6 +587,45 @@ def _batch_input(tape: Tape, argnum: int | Sequence[int]) -> tuple[list[Tape], P
     return _unchanged(tape)
 
 
+def _defer_measurements(tape: Tape) -> tuple[list[Tape], PostProcess]:
+    """The tape with its mid-circuit measurements deferred onto auxiliary wires (Nielsen & Chuang).
+
+    Each ``qml.measure`` becomes a CNOT onto a fresh auxiliary wire (and a reset a CNOT back), each
+    ``qml.cond`` the controlled copies of its operations, and statistics of measurement values read the
+    auxiliary wires. QNodes and ``qml.execute`` defer by themselves; this transform shows the circuit
+    that runs. A tape without mid-circuit measurements comes back unchanged.
+
+    Args:
+        tape: the tape.
+
+    Returns:
+        ``([deferred tape], fn)``; ``fn`` returns the deferred tape's result.
+
+    Raises:
+        ValueError: for a tape that post-selects (its results need renormalising by the post-selection
+            probability, which a QNode or ``qml.execute`` does: run it through those).
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> with qml.tape.QuantumTape() as tape:
+        ...     _ = qml.Hadamard(wires=0)
+        ...     m = qml.measure(0)
+        ...     _ = qml.cond(m, qml.PauliX)(wires=1)
+        ...     _ = qml.expval(qml.PauliZ(1))
+        >>> (deferred,), fn = defer_measurements(tape)
+        >>> [op.name for op in deferred.operations]
+        ['Hadamard', 'CNOT', 'C(PauliX)']
+    """
+    deferral = defer(tape)
+    if deferral.normalize:
+        raise ValueError(
+            "defer_measurements: this tape post-selects a mid-circuit measurement, so its results must be "
+            "renormalised by the post-selection probability; run it with qml.execute or a QNode instead."
+        )
+    return [deferral.tape], lambda results: results[0]
+
+
 broadcast_expand = TapeTransform(_broadcast_expand)
+defer_measurements = TapeTransform(_defer_measurements)
 split_non_commuting = TapeTransform(_split_non_commuting)
 batch_input = TapeTransform(_batch_input)

@@ -37,7 +37,7 @@ from ._methods import (
     method_from_kwargs,
 )
 from ._operation import Operation
-from ._precision import is_numpy_style, match_pennylane
+from ._precision import match_call
 from ._shift_rules import Recipe, second_derivative_rule
 from ._tape import Tape
 from ._tape_transforms import TapeTransform, TransformedQNode, run_like_qnode, to_numpy, wants_numpy
@@ -552,8 +552,7 @@ def _qnode_gradient(transform: GradientTransform, obj: Any, options: dict[str, A
     @functools.wraps(obj.func)
     def derivative(*args: Any, **kwargs: Any) -> Any:
         positions, single = _positions(argnums, args, name)
-        if is_numpy_style((args, kwargs)):
-            match_pennylane((args, kwargs))
+        match_call(getattr(obj, "interface", "auto"), (args, kwargs), name)
         structure: list[Any] = []
 
         def f(*values: Any) -> Any:
@@ -598,8 +597,7 @@ def _by_tapes(
         shots = base.device.shots
         if shots is not None and shots.vector:
             raise NotImplementedError(f"{name}: a QNode on a device with a shot vector is not supported.")
-        if is_numpy_style((args, kwargs)):
-            match_pennylane((args, kwargs))
+        match_call(getattr(base, "interface", "auto"), (args, kwargs), name)
         tape = obj.construct(args, kwargs)
         trainable = _trainable(tape, argnum)
         opts = {**(transform.device_options(base.device) if transform.device_options else {}), **options}

@@ -677,3 +677,27 @@ def test_all_signs_enumerates_every_direction():
     """``all_signs`` enumerates distinct directions (so the SPSA expectation test averages all of them)."""
     dirs = {tuple(all_signs([0, 1, 2], 3, r, None)) for r in range(8)}
     assert dirs == set(itertools.product([-1.0, 1.0], repeat=3))
+
+
+def test_defer_measurements_shows_the_deferred_circuit_and_gives_its_values():
+    with qml.tape.QuantumTape() as tape:
+        qml.RY(0.7, wires=0)
+        m = qml.measure(0)
+        qml.cond(m, qml.PauliX)(wires=1)
+        qml.expval(qml.PauliZ(1))
+    (deferred,), fn = qml.transforms.defer_measurements(tape)
+    assert [op.name for op in deferred.operations] == ["RY", "CNOT", "C(PauliX)"]
+    dev = qml.device("default.qubit", wires=2)
+    (value,) = fn(qml.execute([deferred], dev, None))
+    # wire 1 is flipped exactly when wire 0 reads 1: <Z1> = 1 - 2 sin^2(0.35) = cos(0.7)
+    np.testing.assert_allclose(value, [np.cos(0.7)], atol=1e-12)
+    assert qml.defer_measurements is qml.transforms.defer_measurements
+
+
+def test_defer_measurements_refuses_postselection_with_a_reason():
+    with qml.tape.QuantumTape() as tape:
+        qml.Hadamard(wires=0)
+        qml.measure(0, postselect=1)
+        qml.expval(qml.PauliZ(0))
+    with pytest.raises(ValueError, match="defer_measurements: this tape post-selects"):
+        qml.transforms.defer_measurements(tape)
