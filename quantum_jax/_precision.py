@@ -42,14 +42,6 @@ def has_float64(tree: Any) -> bool:
     )
 
 
-def is_numpy_style(tree: Any) -> bool:
-    """Whether ``tree`` is PennyLane-style input: no JAX arrays or tracers, some NumPy or Python number."""
-    leaves = _leaves(tree)
-    if any(isinstance(x, jax.Array) for x in leaves):
-        return False
-    return any(isinstance(x, (np.ndarray, np.generic, float, int, complex)) for x in leaves)
-
-
 def match_call(interface: str | None, inputs: Any, owner: str) -> None:
     """The precision rule of a QNode call (or a transform of one) with these ``inputs``.
 
