@@ -28,6 +28,8 @@ from ._arithmetic import *  # noqa: F403
 from ._controlled import *  # noqa: F403
 from ._device import Device as Device
 from ._device import device as device
+from ._drawer import draw as draw
+from ._drawer import specs as specs
 from ._execute import execute as execute
 from ._fermionic import *  # noqa: F403
 from ._gates import (
@@ -161,9 +163,11 @@ __all__ += [
     "pow",
     "batch_input",
     "defer_measurements",
+    "draw",
     "math",
     "pauli",
     "set_shots",
+    "specs",
     "transforms",
     "qaoa",
     *_arithmetic.__all__,

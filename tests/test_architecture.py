@@ -59,7 +59,7 @@ LAYERS: dict[str, int] = {
         4,
     ),
     # 5 QNodes
-    **dict.fromkeys(["_qnode", "_set_shots"], 5),
+    **dict.fromkeys(["_qnode", "_set_shots", "_drawer"], 5),
     # 6 the PennyLane-style shim
     **dict.fromkeys(["numpy", "_autograd", "_optimizers", "_metric_tensor"], 6),
     # 7 the public faces: re-exports and the demo
