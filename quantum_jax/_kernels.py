@@ -66,6 +66,52 @@ def apply_matrix(state: jax.Array, matrix: jax.Array, axes: Sequence[int]) -> ja
     return jnp.moveaxis(out, tuple(range(k)), tuple(axes))
 
 
+def _view(shape: Sequence[int], axes: Sequence[int]) -> tuple[list[int], list[int]]:
+    """A view of a ``(2,) * n`` state with one axis per gap between ``axes`` (ascending), and their axes."""
+    view: list[int] = []
+    view_axes, prev = [], 0
+    for a in axes:
+        view += [2 ** (a - prev), 2]
+        view_axes.append(len(view) - 1)
+        prev = a + 1
+    view.append(2 ** (len(shape) - prev))
+    return view, view_axes
+
+
+def _in_place(state: jax.Array, matrix: jax.Array, axes: tuple[int, ...]) -> jax.Array:
+    if len(axes) > 2:
+        return apply_matrix(state, matrix, axes)
+    # On the view its kernels index 2k + 1 dimensions, not n.
+    view, view_axes = _view(state.shape, axes)
+    parts = _parts(jnp.reshape(state, view), view_axes)
+    d = len(parts)
+    out = _combine(
+        [sum(matrix[i, j] * parts[j] for j in range(1, d)) + matrix[i, 0] * parts[0] for i in range(d)],
+        view_axes,
+    )
+    return jnp.reshape(out, state.shape)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def apply_in_place(state: jax.Array, matrix: jax.Array, axes: tuple[int, ...]) -> jax.Array:
+    """A ``(2^k, 2^k)`` matrix on the state's ``axes`` (ascending), which stay where they are.
+
+    For k <= 2 the product is written out over the ``2^k`` slices of the state, which XLA fuses into
+    one pass; wider matrices contract by one ``tensordot`` (:func:`apply_matrix`). The derivative in
+    the matrix is one contraction (a custom JVP, as for :func:`apply_front`).
+    """
+    return _in_place(state, matrix, axes)
+
+
+@apply_in_place.defjvp
+def _in_place_jvp(axes: tuple[int, ...], primals: Any, tangents: Any) -> tuple[jax.Array, jax.Array]:
+    (state, matrix), (d_state, d_matrix) = primals, tangents
+    # The state itself is the only residual (no reshaped copy), so a scan over a switch of such
+    # steps keeps one residual per step, not one per branch.
+    d_out = apply_matrix(state, d_matrix, axes)
+    return _in_place(state, matrix, axes), _in_place(d_state, matrix, axes) + d_out
+
+
 def broadcast_to_axes(values: jax.Array, axes: Sequence[int], ndim: int) -> jax.Array:
     """Reshape a length-``2^k`` vector over ``axes`` so it broadcasts against an ``ndim`` state."""
     k = len(axes)

@@ -37,6 +37,7 @@ import jax.numpy as jnp
 
 from . import _kernels
 from ._operation import Operation
+from ._table import TABLE_GATE_WIRES, Table, fuse
 
 # One-wire runs on neighbouring axes are applied together as one dense block of this many wires:
 # a 2^k block costs 2^k multiply-adds per amplitude, the same as k single-wire passes for k = 2, and
@@ -234,7 +235,7 @@ class Program:
     steps: tuple[Step, ...]
     wires: tuple[Hashable, ...]
     dense: tuple[bool, ...]
-    segments: tuple[Segment, ...] = ()
+    segments: tuple[Segment | Table, ...] = ()
     product: bool = False
 
 
@@ -432,12 +433,14 @@ def _repetition(
 
 
 def _segments(
-    steps: Sequence[Step], signature: Sequence[Any], wires: tuple[Hashable, ...], dense: Sequence[bool]
-) -> tuple[Segment, ...]:
+    steps: Sequence[Step], ops: Sequence[Operation], signature: Sequence[Any], wires: tuple[Hashable, ...]
+) -> tuple[Segment | Table, ...]:
     """Cut ``steps`` into segments, greedily taking at each step the repetition covering most steps.
 
-    Among equals, the shortest body is taken; steps in no repetition form plain single-run segments.
+    Among equals, the shortest body is taken; steps in no repetition form plain single-run segments,
+    or tables (:func:`_plain`).
     """
+    dense = _dense(steps, len(ops))
 
     def key(step: Step) -> Any:
         if isinstance(step, Reorder):
@@ -454,7 +457,7 @@ def _segments(
     for pos, k in enumerate(keys):
         where.setdefault(k, []).append(pos)
     min_repeats = 2 if len(wires) >= PAIR_SCAN_WIRES else MIN_REPEATS
-    out: list[Segment] = []
+    out: list[Segment | Table] = []
     plain = i = 0
     while i < len(steps):
         period, count = _repetition(keys, where, i, min_repeats, rep)
@@ -462,13 +465,13 @@ def _segments(
             i += 1
             continue
         if plain < i:
-            out.append(_body(steps[plain:i], wires, dense))
+            out.extend(_plain(steps[plain:i], ops, wires, dense))
         first = _body(steps[i : i + period], wires, dense)
         reps = tuple(_local(steps[i + k * period : i + (k + 1) * period])[0] for k in range(count))
         out.append(Segment(first.body, reps))
         i = plain = i + period * count
     if plain < len(steps):
-        out.append(_body(steps[plain:], wires, dense))
+        out.extend(_plain(steps[plain:], ops, wires, dense))
     return tuple(out)
 
 
@@ -481,21 +484,80 @@ def _skeleton(cls: type, wires: tuple[Hashable, ...], hyper: tuple[Hashable, ...
     return op
 
 
+def _dense(steps: Sequence[Step], count: int) -> list[bool]:
+    """Which of ``count`` ops a step applies as a dense matrix."""
+    dense = [False] * count
+    for step in steps:
+        if isinstance(step, Front):
+            for i in step.ops:
+                dense[i] = True
+    return dense
+
+
 @functools.lru_cache(maxsize=512)
 def _compile(signature: tuple[Any, ...], wires: tuple[Hashable, ...]) -> Program:
     ops = [_skeleton(*s) for s in signature]
     items = _group_permutations(_items(ops))
     steps = _schedule(ops, items, wires)
-    dense = [False] * len(ops)
-    for step in steps:
-        if isinstance(step, Front):
-            for i in step.ops:
-                dense[i] = True
+    dense = _dense(steps, len(ops))
     head = _product_prefix(steps)
-    segments = _segments(steps[head:], signature, wires, dense)
+    segments = _segments(steps[head:], ops, signature, wires)
     if head:
         segments = (_body(steps[:head], wires, dense), *segments)
     return Program(tuple(steps), wires, tuple(dense), segments, bool(head))
+
+
+# A run of steps that runs once becomes a Table when it has at least this many steps (Reorders not
+# counted); shorter runs compile quickly unrolled.
+TABLE_MIN_STEPS = 32
+
+
+def _gate_order(steps: Sequence[Step]) -> list[int]:
+    """The ops of ``steps`` in an order that applies them (a block's runs commute with each other)."""
+    order: list[int] = []
+    for step in steps:
+        if step.runs is not None:
+            order.extend(i for run in step.runs for i in run)
+        else:
+            order.extend(step.ops)
+    return order
+
+
+def _table(steps: Sequence[Step], ops: Sequence[Operation]) -> Table:
+    """The table applying ``steps`` (from the layout before the first to the layout after the last)."""
+    before = steps[0].before
+    axis = {w: a for a, w in enumerate(before)}
+    gates = [(i, tuple(axis[w] for w in ops[i].wires)) for i in _gate_order(steps)]
+    return Table(fuse(gates), tuple(sorted({i for i, _ in gates})), before, steps[-1].after)
+
+
+def _plain(
+    steps: Sequence[Step], ops: Sequence[Operation], wires: tuple[Hashable, ...], dense: Sequence[bool]
+) -> list[Segment | Table]:
+    """Steps that run once: tables for their long runs of table-held steps, plain bodies between.
+
+    A table holds gates of at most :data:`~quantum_jax._table.TABLE_GATE_WIRES` wires.
+    """
+    out: list[Segment | Table] = []
+    pending: list[Step] = []  # steps for the next plain body
+    run: list[Step] = []  # the current run of steps a table could hold
+    for step in [*steps, None]:
+        if step is not None and all(len(ops[i].wires) <= TABLE_GATE_WIRES for i in step.ops):
+            run.append(step)
+            continue
+        if sum(not isinstance(s, Reorder) for s in run) >= TABLE_MIN_STEPS:
+            if pending:
+                out.append(_body(pending, wires, dense))
+            out.append(_table(run, ops))
+            pending = []
+        else:
+            pending += run
+        run = []
+        if step is not None:
+            pending.append(step)
+    if pending:
+        out.append(_body(pending, wires, dense))
+    return out
 
 
 def _product_prefix(steps: Sequence[Step]) -> int:
