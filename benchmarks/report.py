@@ -345,9 +345,45 @@ def markdown(data: dict[str, Any], res: run.Results, printed: str, png_rel: str 
         mark = {"MET": "**MET**", "NOT MET": "**NOT MET**"}.get(tg["status"], f"**{tg['status']}**")
         lines.append(f"- {mark} {tg['name']}  \n  {tg['text']}")
     lines.append("")
+    lines += soak_section(os.path.join(HERE, "soak_results.json"))
+    lines += mixed_section(os.path.join(HERE, "mixed_results.json"))
     lines.append("## Printed output of the run\n")
     lines.append("```text\n" + printed + "\n```\n")
     return "\n".join(lines)
+
+
+def soak_section(path: str) -> list[str]:
+    """The "Soak and leaks" section from ``benchmarks/soak.py``'s results (nothing if it has not run)."""
+    if not os.path.exists(path):
+        return []
+    import soak
+
+    with open(path) as f:
+        data = json.load(f)
+    meta = data["meta"]
+    verdict = "flat memory and one compilation" if data.get("flat_and_compiled_once") else "**NOT flat**"
+    return [
+        "## Soak and leaks\n",
+        "`python benchmarks/soak.py` (a benchmark, not a test): a 5,000-step optax (Adam) training loop "
+        "whose step (value, parameter-shift gradient, update) is one `jax.jit` function, and 5,000 calls "
+        "of an un-jitted QNode with new values each time; 4 wires, 2 layers, a ZZ-ring Hamiltonian, float64. "
+        "RSS is `VmRSS` after the first (compiling) step and at the end; compilations are XLA backend "
+        "compilations after the first step; traces count runs of the Python step function. "
+        f"JAX {meta['jax']} on {meta['backend']}, {meta['cpus']} CPUs. Result: {verdict} "
+        f"(growth below {meta['flat_threshold_mib']} MiB, no compilation after the first step).\n",
+        soak.table(data),
+        "",
+    ]
+
+
+def mixed_section(path: str) -> list[str]:
+    """The "Mixed states" section from ``benchmarks/mixed.py``'s results (nothing if it has not run)."""
+    if not os.path.exists(path):
+        return []
+    import mixed
+
+    with open(path) as f:
+        return [mixed.markdown(json.load(f))]
 
 
 def main(argv: list[str] | None = None) -> int:

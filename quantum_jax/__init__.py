@@ -9,6 +9,7 @@ import typing as _typing
 
 from . import (
     _arithmetic,
+    _channels,
     _controlled,
     _fermionic,
     _matrix,
@@ -19,17 +20,23 @@ from . import (
 )
 from . import gradients as gradients
 from . import math as math
+from . import noise as noise
 from . import pauli as pauli
 from . import qaoa as qaoa
 from . import simulator as simulator
 from . import tape as tape
 from . import transforms as transforms
 from ._arithmetic import *  # noqa: F403
+from ._channels import *  # noqa: F403
 from ._controlled import *  # noqa: F403
+from ._density import mutual_info as mutual_info
+from ._density import purity as purity
+from ._density import vn_entropy as vn_entropy
 from ._device import Device as Device
 from ._device import device as device
 from ._drawer import draw as draw
 from ._drawer import specs as specs
+from ._drawer_mpl import draw_mpl as draw_mpl
 from ._execute import execute as execute
 from ._fermionic import *  # noqa: F403
 from ._gates import (
@@ -164,6 +171,7 @@ __all__ += [
     "batch_input",
     "defer_measurements",
     "draw",
+    "draw_mpl",
     "math",
     "pauli",
     "set_shots",
@@ -179,3 +187,5 @@ __all__ += [
     *_optimizers.__all__,
     *_templates.__all__,
 ]
+# Mixed states and noise (issue 16): the channels, the information measurements, the noise model.
+__all__ += [*_channels.__all__, "mutual_info", "noise", "purity", "vn_entropy"]

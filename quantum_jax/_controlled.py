@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _recording
 from ._gates import Modified, Monomial, PauliX, QubitUnitary, _rebuilt, check_unitary
-from ._operation import Operation, check_matrix_size, spectrum_frequencies
+from ._operation import Operation, check_matrix_size, numeric, spectrum_frequencies
 from ._wires import Wires, as_wires
 
 __all__ = ["Controlled", "ControlledQubitUnitary", "MultiControlledX", "ctrl"]
@@ -285,7 +285,8 @@ class ControlledQubitUnitary(Controlled):
             if wires is None and control_wires is not None:
                 wires = U.wires
             U = U.params[0]  # noqa: N806
-        U = jnp.asarray(U)  # noqa: N806
+        raw = numeric(U, "ControlledQubitUnitary: 'U'")  # checked before jnp makes it a trace constant
+        U = jnp.asarray(raw)  # noqa: N806
         dim = U.shape[-1] if U.ndim == 2 and U.shape[0] == U.shape[1] else 0
         if dim < 2 or dim & (dim - 1):
             raise ValueError(
@@ -295,7 +296,7 @@ class ControlledQubitUnitary(Controlled):
         check_matrix_size("ControlledQubitUnitary", "U", dim, targets)
         values = _control_values(control_values, len(controls), "ControlledQubitUnitary")
         if unitary_check:
-            check_unitary("ControlledQubitUnitary", U)
+            check_unitary("ControlledQubitUnitary", raw)
         with _recording.paused():
             base = QubitUnitary(U, wires=targets, unitary_check=False)
         _init_controlled(self, _parts(base, controls, values, "ControlledQubitUnitary"))

@@ -25,10 +25,12 @@ from ._methods import (
     Adjoint,
     Backprop,
     Method,
+    check_channel_leaf,
     describe_leaf,
     fallback_recipe,
     leaf_recipes,
 )
+from ._mixed import simulate_mixed_raw
 from ._shift_rules import Recipe
 from ._shots import Shots
 from ._simulator import simulate_raw
@@ -54,6 +56,7 @@ class Spec:
         order: derivative orders still available at this level.
         tracking: whether counting callbacks are inserted.
         shots: ``None`` for exact results; else the last leaf is the PRNG key samples are drawn with.
+        mixed: simulate the density matrix (``default.mixed``) instead of the statevector.
     """
 
     treedef: Any
@@ -63,6 +66,7 @@ class Spec:
     order: int | None = None
     tracking: bool = False
     shots: Shots | None = None
+    mixed: bool = False
 
     def lower(self) -> Spec:
         return self if self.order is None else dataclasses.replace(self, order=self.order - 1)
@@ -72,12 +76,16 @@ def _split_key(spec: Spec, leaves: Leaves) -> tuple[Leaves, Any]:
     return (leaves[:-1], leaves[-1]) if spec.shots is not None else (leaves, None)
 
 
+# The simulator of a spec: the statevector one, or the density-matrix one (``Spec.mixed``).
+_SIMULATORS = {False: simulate_raw, True: simulate_mixed_raw}
+
+
 @functools.partial(jax.jit, static_argnums=0)
 def _run(static: tuple[Any, ...], leaves: Leaves) -> Raws:
-    treedef, wires, shots, _ = static
+    treedef, wires, shots, _, mixed = static
     leaves, key = (leaves[:-1], leaves[-1]) if shots is not None else (leaves, None)
     tape = jax.tree_util.tree_unflatten(treedef, list(leaves))
-    raws = simulate_raw(tape, wires, shots, key)
+    raws = _SIMULATORS[mixed](tape, wires, shots, key)
     _tracker.count_execution(raws)
     return raws
 
@@ -88,7 +96,7 @@ def _simulate(spec: Spec, leaves: Leaves) -> Raws:
     One trace serves the primal, the rules' own evaluations and, batched at the jaxpr level, the
     vmapped shifted evaluations of every derivative order.
     """
-    return _run((spec.treedef, spec.wires, spec.shots, spec.tracking), leaves)
+    return _run((spec.treedef, spec.wires, spec.shots, spec.tracking, spec.mixed), leaves)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -100,6 +108,11 @@ def circuit_function(spec: Spec) -> Callable[[Leaves], Raws]:
             "exact "
             "statevector, which hardware cannot give; with shots use diff_method='parameter-shift' or "
             "'finite-diff' (or shots=None)."
+        )
+    if spec.mixed and isinstance(spec.method, Adjoint):
+        raise ValueError(
+            "adjoint differentiation sweeps a pure state backwards and cannot run on default.mixed; use "
+            "diff_method='backprop', 'parameter-shift' (gate parameters) or 'finite-diff'."
         )
     if isinstance(spec.method, Backprop):
         return functools.partial(_simulate, spec)
@@ -161,6 +174,7 @@ def _leaf_terms(
     if jnp.ndim(leaf) == 0 and not jnp.iscomplexobj(leaf) and recipe is not None:
         return [_Term(i, c, t, a, s) for c, a, s in recipe]
     if recipe is None:
+        check_channel_leaf(tape, i)
         recipe = fallback_recipe(method, describe_leaf(tape, i))  # type: ignore[arg-type]
     shape, size = jnp.shape(leaf), int(np.prod(jnp.shape(leaf)))
     flat_t = jnp.ravel(jnp.asarray(t))

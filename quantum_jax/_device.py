@@ -13,7 +13,16 @@ from ._memory import check_memory
 from ._shots import as_shots
 from ._wires import Wires, as_wires
 
-DEVICE_NAMES = ("default.qubit", "lightning.qubit", "default.qubit.jax", "default.qubit.autograd")
+DEVICE_NAMES = (
+    "default.qubit",
+    "lightning.qubit",
+    "default.qubit.jax",
+    "default.qubit.autograd",
+    "default.mixed",
+)
+# The devices that simulate density matrices (``_mixed``): a density matrix of n wires is as large as a
+# statevector of 2n, which the memory guard counts.
+MIXED_DEVICES = ("default.mixed",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +43,11 @@ class Device:
     seed: int | None = None
 
     @property
+    def mixed(self) -> bool:
+        """Whether it simulates density matrices (``"default.mixed"``: noise channels allowed)."""
+        return self.name in MIXED_DEVICES
+
+    @property
     def num_wires(self) -> int | None:
         """The number of wires, or ``None`` for a device without fixed wires."""
         return None if self.wires is None else len(self.wires)
@@ -51,7 +65,8 @@ def device(name: str, wires: Any = None, shots: Any = None, seed: int | None = N
     """Create a device.
 
     Args:
-        name: ``"default.qubit"`` or ``"lightning.qubit"`` (both are this library's simulator).
+        name: ``"default.qubit"`` or ``"lightning.qubit"`` (both are this library's statevector
+            simulator), or ``"default.mixed"``, the density-matrix simulator that runs noise channels.
         wires: the number of wires, or an iterable of wire labels; ``None`` (the default) lets each
             circuit run on the wires it uses, in order of first appearance (as PennyLane's
             ``qml.device("default.qubit")``).
@@ -92,5 +107,5 @@ def device(name: str, wires: Any = None, shots: Any = None, seed: int | None = N
     if shot_spec is not None and seed is None:
         seed = int.from_bytes(os.urandom(4), "little")  # drawn once, kept on the device: reproducible
     if labels is not None:
-        check_memory(len(labels))
+        check_memory(len(labels) * (2 if name in MIXED_DEVICES else 1))
     return Device(name, labels, shot_spec, None if seed is None else int(seed))

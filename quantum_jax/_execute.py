@@ -192,6 +192,7 @@ def run_raw(
     cachesize: int = 10000,
     shots: Shots | None = None,
     key: Any = None,
+    mixed: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Raw quantities of coefficient-free tapes, grouped by structure into batched calls.
 
@@ -199,7 +200,7 @@ def run_raw(
     as separate executions on hardware would; the ``r``-th distinct tape of structure group ``g``
     samples with ``fold_in(fold_in(key, g), r)``. A broadcast tape (see ``Tape.batch_size``) is a
     group of its own whose rows are its batch; its raw quantities keep the leading batch axis.
-    ``wires=None`` runs each tape on its own wires.
+    ``wires=None`` runs each tape on its own wires; ``mixed`` simulates density matrices.
     """
     tracking = _tracker.tracking()
     groups: dict[Any, list[int]] = {}
@@ -212,7 +213,7 @@ def run_raw(
         groups.setdefault((treedef, _key(leaves), broadcast, own), []).append(i)
     out: list[Any] = [None] * len(bare_tapes)
     for g, ((treedef, _, broadcast, own), members) in enumerate(groups.items()):
-        spec = Spec(treedef, own, method, max_diff, max_diff, tracking, shots)
+        spec = Spec(treedef, own, method, max_diff, max_diff, tracking, shots, mixed)
         group_key = None if shots is None else jax.random.fold_in(key, g)
         if broadcast is not None:
             size = bare_tapes[broadcast].batch_size or 0
@@ -245,7 +246,8 @@ def run_tapes(
     """
     runs = [defer(t, shots is not None, isinstance(method, Adjoint)) for t in tapes]
     splits = [split_for(r.tape, method, shots) for r in runs]
-    raws = run_raw([s[0] for s in splits], device.wires, method, max_diff, cache, cachesize, shots, key)
+    bare = [s[0] for s in splits]
+    raws = run_raw(bare, device.wires, method, max_diff, cache, cachesize, shots, key, device.mixed)
     return [
         _values(r.measured, *r.finish(raw, coeffs), shots)
         for r, (_, coeffs), raw in zip(runs, splits, raws, strict=True)

@@ -69,7 +69,7 @@ class _Givens(Operation):
     (two terms).
 
     Args:
-        phi: the rotation angle.
+        *params: the rotation angle ``phi``.
         wires: the gate's wires (two for a plane of 4x4 masks, four for 16x16).
     """
 
@@ -98,7 +98,7 @@ class SingleExcitation(_Givens, plane=_SINGLE):
     has eigenvalues ``{-1/2, 0, 0, 1/2}``: a four-term shift rule.
 
     Args:
-        phi: the rotation angle.
+        *params: the rotation angle ``phi``.
         wires: the two wires.
 
     Example:
@@ -137,7 +137,7 @@ class DoubleExcitation(_Givens, plane=_DOUBLE):
     eigenvalues ``{-1/2, 0, 1/2}``: a four-term shift rule.
 
     Args:
-        phi: the rotation angle.
+        *params: the rotation angle ``phi``.
         wires: the four wires.
 
     Example:
@@ -174,7 +174,7 @@ class FermionicSWAP(Operation, wires=2, params=1, spectrum=((-1.0, 0.0),), scala
     fermionic modes under the Jordan-Wigner mapping). The generator has eigenvalues ``{-1, 0}``.
 
     Args:
-        phi: the rotation angle.
+        *params: the rotation angle ``phi``.
         wires: the two wires.
 
     Example:
@@ -229,7 +229,7 @@ class OrbitalRotation(Operation, wires=4, params=1, spectrum=((-1.0, -0.5, 0.0, 
     ``{-1, -1/2, 0, 1/2, 1}``: an eight-term shift rule.
 
     Args:
-        phi: the rotation angle.
+        *params: the rotation angle ``phi``.
         wires: the four wires.
 
     Example:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _pauli, _recording
 from ._observables import Observable, observable_power
-from ._operation import Operation, check_matrix_size, is_concrete, spectrum_frequencies
+from ._operation import Operation, check_matrix_size, is_concrete, numeric, spectrum_frequencies
 
 _SQ2 = float(1.0 / np.sqrt(2.0))  # a Python float: weakly typed, keeps complex64 matrices complex64
 # Generator spectra (``U(x) = A exp(-i x G) B``: the eigenvalues of ``G``), from which the shift
@@ -527,14 +527,15 @@ class QubitUnitary(Operation):
 
     # ``U`` is PennyLane's public argument name: keep it.
     def __init__(self, U: Any, wires: Any = None, id: str | None = None, unitary_check: bool = True) -> None:  # noqa: N803
-        U = jnp.asarray(U)  # noqa: N806 -- PennyLane's argument name
+        raw = numeric(U, "QubitUnitary: 'U'")  # checked before jnp makes it a constant of a trace
+        U = jnp.asarray(raw)  # noqa: N806 -- PennyLane's argument name
         if U.ndim not in (2, 3) or U.shape[-2] != U.shape[-1] or U.shape[-1] & (U.shape[-1] - 1):
             raise ValueError(
                 "QubitUnitary: 'U' must be a square 2^k x 2^k matrix (or a batch of them), "
                 f"got shape {U.shape}."
             )
         if unitary_check:
-            check_unitary("QubitUnitary", U)
+            check_unitary("QubitUnitary", raw)
         self._init((U,), wires, ())
 
     def _validate(self) -> None:  # runs before the operation is recorded
@@ -569,13 +570,14 @@ class DiagonalQubitUnitary(Operation):
     is_diagonal = True
 
     def __init__(self, D: Any, wires: Any = None, id: str | None = None) -> None:  # noqa: N803
-        D = jnp.asarray(D)  # noqa: N806 -- PennyLane's argument name
+        raw = numeric(D, "DiagonalQubitUnitary: 'D'")  # checked before jnp makes it a constant of a trace
+        D = jnp.asarray(raw)  # noqa: N806 -- PennyLane's argument name
         if D.ndim not in (1, 2):
             raise ValueError(
                 f"DiagonalQubitUnitary: 'D' must be a vector of 2^k entries, got shape {D.shape}."
             )
-        if is_concrete(D):
-            err = float(np.abs(np.abs(np.asarray(D)) - 1).max()) if D.size else 0.0
+        if is_concrete(raw):
+            err = float(np.abs(np.abs(np.asarray(raw)) - 1).max()) if D.size else 0.0
             eps = np.finfo(D.dtype).eps if jnp.issubdtype(D.dtype, jnp.inexact) else 0.0
             if err > max(1e-8, 100 * eps):
                 raise ValueError(
@@ -612,9 +614,10 @@ class BasisState(Operation):
     is_state_preparation = True
 
     def __init__(self, n: Any, wires: Any = None, id: str | None = None) -> None:
-        n = jnp.asarray(n)
-        if is_concrete(n) and not np.isin(np.asarray(n), [0, 1]).all():
-            raise ValueError(f"BasisState: 'n' must hold only 0 and 1, got {np.asarray(n).tolist()}.")
+        raw = numeric(n, "BasisState: 'n'")  # checked before jnp makes it a constant of a trace
+        n = jnp.asarray(raw)
+        if is_concrete(raw) and not np.isin(np.asarray(raw), [0, 1]).all():
+            raise ValueError(f"BasisState: 'n' must hold only 0 and 1, got {np.asarray(raw).tolist()}.")
         self._init((n,), wires, ())
 
     def _validate(self) -> None:  # runs before the operation is recorded
@@ -647,9 +650,10 @@ class StatePrep(Operation):
 
     def __init__(self, state: Any, wires: Any = None, id: str | None = None) -> None:
         """Prepare ``state`` (or, with a leading batch axis, a batch of states) on ``wires``."""
-        state = jnp.asarray(state)
-        if is_concrete(state):
-            norms = np.linalg.norm(np.asarray(state), axis=-1)
+        raw = numeric(state, "StatePrep: 'state'")  # checked before jnp makes it a constant of a trace
+        state = jnp.asarray(raw)
+        if is_concrete(raw):
+            norms = np.linalg.norm(np.asarray(raw), axis=-1)
             if not np.allclose(norms, 1.0, atol=1e-6):
                 worst = norms.flat[int(np.argmax(np.abs(norms - 1.0)))]
                 raise ValueError(f"StatePrep: 'state' must have norm 1, got {worst:.6g}; normalize it first.")

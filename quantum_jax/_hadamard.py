@@ -226,7 +226,8 @@ def _derivatives(tape: Tape, n: int, plan: list[tuple[int, float]], sizes: list[
     def fn(results: Sequence[Any]) -> jax.Array:
         if not n:
             return jnp.zeros((0,))
-        columns: list[Any] = [jnp.zeros((total,))] * n
+        real = jnp.result_type(*[jnp.real(_flat(r)) for r in results]) if results else float  # keeps float32
+        columns: list[Any] = [jnp.zeros((total,), real)] * n
         for (a, c), r in zip(plan, results, strict=True):
             parts = jnp.split(_flat(r), np.cumsum(sizes)[:-1])
             diff = [

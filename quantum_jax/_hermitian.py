@@ -15,13 +15,13 @@ import numpy as np
 from . import _recording
 from ._gates import QubitUnitary
 from ._observables import Observable
-from ._operation import Operation, check_matrix_size, is_concrete
+from ._operation import Operation, check_matrix_size, is_concrete, numeric
 
 
 def _check_hermitian(name: str, arg: str, mat: Any) -> None:
     if not is_concrete(mat):
         return
-    m = np.asarray(mat)
+    m = np.asarray(numeric(mat, f"{name}: '{arg}'"))
     if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] & (m.shape[0] - 1):
         raise ValueError(f"{name}: '{arg}' must be a square 2^k x 2^k matrix, got shape {m.shape}.")
     if not np.allclose(m, m.conj().T, atol=1e-8):

@@ -74,6 +74,26 @@ class FiniteDiff:
 Method = Backprop | Adjoint | ParamShift | FiniteDiff
 
 
+def finite_diff_step(h: float | None, approx_order: int, leaf: Any) -> float:
+    """The finite-difference step for ``leaf``: ``h`` if given, else chosen from the leaf's precision.
+
+    1e-7 for float64 (PennyLane's default); ``eps ** (1 / (approx_order + 1))`` for lower precision,
+    where a step of 1e-7 would be below float32 rounding.
+
+    Example:
+        >>> finite_diff_step(None, 1, np.float32(0.5)) > 1e-4, finite_diff_step(0.01, 1, np.float32(0.5))
+        (True, 0.01)
+    """
+    import jax.numpy as jnp  # Python floats follow JAX's default precision
+
+    if h is not None:
+        return h
+    dtype = jnp.result_type(leaf)
+    if not jnp.issubdtype(dtype, jnp.inexact) or jnp.finfo(dtype).bits >= 64:
+        return 1e-7
+    return float(jnp.finfo(dtype).eps) ** (1.0 / (approx_order + 1))
+
+
 def finite_diff_recipe(h: float, approx_order: int, strategy: str) -> Recipe:
     """Weights of a finite-difference first derivative on a stencil of multiples of ``h``.
 
@@ -114,18 +134,10 @@ def leaf_recipes(method: Method, tape: Tape) -> list[Recipe | None]:
     """
     if isinstance(method, FiniteDiff):
         import jax
-        import jax.numpy as jnp
 
-        def step(leaf: Any) -> float:
-            if method.h is not None:
-                return method.h
-            dtype = jnp.result_type(leaf)
-            if not jnp.issubdtype(dtype, jnp.inexact) or jnp.finfo(dtype).bits >= 64:
-                return 1e-7
-            return float(jnp.finfo(dtype).eps) ** (1.0 / (method.approx_order + 1))
-
+        order, strategy = method.approx_order, method.strategy
         return [
-            finite_diff_recipe(step(leaf), method.approx_order, method.strategy)
+            finite_diff_recipe(finite_diff_step(method.h, order, leaf), order, strategy)
             for leaf in jax.tree_util.tree_leaves(tape)
         ]
     assert isinstance(method, ParamShift)
@@ -201,6 +213,27 @@ def describe_leaf(tape: Tape, index: int) -> str:
             return f"parameter {i} of {op.name} on wires {list(op.wires)}"
         i -= len(op.params)
     return f"data of measurement observable (leaf {index})"
+
+
+def check_channel_leaf(tape: Tape, index: int) -> None:
+    """Raise if leaf ``index`` of ``tape`` is a noise channel's parameter (it has no shift rule).
+
+    Example:
+        >>> import quantum_jax as qml
+        >>> tape = qml.tape.Tape([qml.RX(0.1, wires=0)], [qml.expval(qml.PauliZ(0))])
+        >>> check_channel_leaf(tape, 0)
+    """
+    i = index
+    for op in tape.operations:
+        if i < len(op.params):
+            if op.is_channel:
+                raise ValueError(
+                    f"parameter-shift: {describe_leaf(tape, index)} is a noise channel's parameter, which "
+                    "has no shift rule (a channel is not exp(-i x G)); differentiate it with "
+                    "diff_method='backprop' or 'finite-diff' (or pass a recipe for it in gradient_recipes)."
+                )
+            return
+        i -= len(op.params)
 
 
 def unique(seq: Sequence[Any]) -> list[Any]:

@@ -34,7 +34,7 @@ import numpy as np
 
 from . import _kernels, _recording
 from ._matrix import embed
-from ._operation import is_concrete
+from ._operation import is_concrete, numeric
 from ._pauli import PauliSentence, PauliWord
 from ._wires import Wires
 
@@ -362,6 +362,7 @@ class Hamiltonian(Observable):
                     f"Hamiltonian: the term {o!r} is not Hermitian; a Hamiltonian sums Hermitian observables "
                     "(use qml.sum for a general operator)."
                 )
+        coeffs = numeric(coeffs, "Hamiltonian: 'coeffs'")
         coeffs = jnp.asarray(coeffs) if not isinstance(coeffs, jax.Array) else coeffs
         if jnp.ndim(coeffs) != 1 or coeffs.shape[0] != len(observables):
             raise ValueError(

@@ -51,6 +51,59 @@ def _as_array(p: list[Any] | tuple[Any, ...]) -> Any:
     return np.asarray(p) if is_concrete(p) else jnp.asarray(p)
 
 
+def check_numeric(value: Any, owner: str) -> None:
+    """Raise a clear ``TypeError`` unless ``value`` is a number or an array of numbers (or a tracer).
+
+    Strings, ``None``, dicts and lists mixing numbers with other things would otherwise fail deep
+    inside the simulator; this names the argument and what it got instead.
+
+    Example:
+        >>> check_numeric(0.5, "RX: parameter 0")
+        >>> check_numeric("a", "RX: parameter 0")
+        Traceback (most recent call last):
+        ...
+        TypeError: RX: parameter 0 must be a number or an array of numbers, got 'a' (str); ...
+    """
+    if isinstance(value, (jax.core.Tracer, jax.Array, int, float, complex)):
+        return
+    if isinstance(value, (np.ndarray, np.generic)) and (
+        np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_
+    ):
+        return
+    if hasattr(value, "__jax_array__"):
+        jnp.asarray(value)  # objects that convert themselves raise their own, more specific error
+        return
+    got = value if not isinstance(value, np.ndarray) else value.tolist()
+    raise TypeError(
+        f"{owner} must be a number or an array of numbers, got {got!r} ({type(value).__name__}); "
+        "pass floats (a float, a list of floats, or a NumPy/JAX array)."
+    )
+
+
+def numeric(value: Any, owner: str) -> Any:
+    """``value`` checked by :func:`check_numeric`, concrete lists and tuples first turned into NumPy arrays.
+
+    Example:
+        >>> numeric([0.5, 1], "StatePrep: 'state'").dtype
+        dtype('float64')
+    """
+    if isinstance(value, (list, tuple)) and not is_concrete(value):
+        for leaf in jax.tree_util.tree_leaves(value):  # holds tracers: jnp.asarray stacks them
+            if not isinstance(leaf, jax.core.Tracer):
+                numeric(leaf, owner)
+        return value
+    if isinstance(value, (list, tuple)):
+        try:
+            value = np.asarray(value)
+        except ValueError:
+            raise TypeError(
+                f"{owner} must be a number or an array of numbers, got the ragged nested list {value!r}; "
+                "pass a rectangular array."
+            ) from None
+    check_numeric(value, owner)
+    return value
+
+
 def is_concrete(x: Any) -> bool:
     """True when ``x`` holds known values (not a tracer inside ``jit``/``grad``/``vmap``)."""
     return not any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(x))
@@ -109,6 +162,9 @@ class Operation:
     # ``G``, so a power of the gate is the gate at scaled parameters (see ``_gates.pow``).
     scalable: ClassVar[bool] = False
     is_state_preparation: ClassVar[bool] = False
+    # A noise channel (``_channels``): it declares Kraus operators, not a unitary; only a density-matrix
+    # device can run it.
+    is_channel: ClassVar[bool] = False
     # The number of axes of each parameter's unbatched value (``None``: all scalars). A parameter with
     # more axes carries a leading batch axis: parameter broadcasting, as in PennyLane.
     ndim_params: ClassVar[tuple[int, ...] | None] = None
@@ -189,6 +245,7 @@ class Operation:
             )
         # Lists become arrays: NumPy ones while concrete, so float64 data stays float64 until the
         # execution decides the precision (see ``_precision``); JAX ones when they hold tracers.
+        params = tuple(numeric(p, f"{name}: parameter {i}") for i, p in enumerate(params))
         params = tuple(_as_array(p) if isinstance(p, (list, tuple)) else p for p in params)
         object.__setattr__(self, "params", params)
         object.__setattr__(self, "wires", wires)

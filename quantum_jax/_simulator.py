@@ -20,6 +20,7 @@ from ._operation import Operation
 from ._program import Program, Segment, compile_program
 from ._sampling import Sampler, sampling_units
 from ._shots import Shots
+from ._table import Table, run_table
 from ._tape import Tape
 from ._wires import Wires
 
@@ -179,8 +180,19 @@ def step_data(program: Program, ops: Sequence[Operation], dtype: Any) -> list[ja
     return out
 
 
+def check_no_channels(tape: Tape) -> None:
+    """Raise if the tape holds a noise channel: a statevector cannot represent its mixed output."""
+    channels = [op for op in tape.operations if op.is_channel]
+    if channels:
+        raise ValueError(
+            f"{channels[0]!r} is a noise channel, which turns a pure state into a mixed one; the statevector "
+            "device cannot run it. Use qml.device('default.mixed', wires=...), the density-matrix simulator."
+        )
+
+
 def prepare(tape: Tape, wires: Sequence[Hashable]) -> tuple[jax.Array, list[Operation], Program]:
     """The initial state, the gates after it and their program."""
+    check_no_channels(tape)
     dtype = jnp.result_type(real_dtype(tape), jnp.complex64)
     check_memory(len(wires), jnp.dtype(dtype).itemsize)
     state = initial_state(tape, wires, dtype)
@@ -194,12 +206,14 @@ def _run_body(body: Program, ops: Sequence[Operation], state: jax.Array) -> jax.
     return state
 
 
-def _run_segment(segment: Segment, ops: Sequence[Operation], state: jax.Array) -> jax.Array:
+def _run_segment(segment: Segment | Table, ops: Sequence[Operation], state: jax.Array) -> jax.Array:
     """One segment; a repeated body runs under ``lax.scan`` over its repetitions' gate data.
 
     The scanned parameters are stacked once per shape and dtype (one kernel each, not one per gate).
     Repetitions whose parameters differ in shape (one gate broadcast, say) are unrolled instead.
     """
+    if isinstance(segment, Table):
+        return run_table(segment, ops, state)
     reps = [[ops[i] for i in r] for r in segment.reps]
     if len(reps) == 1:
         return _run_body(segment.body, reps[0], state)
@@ -263,6 +277,7 @@ def final_state(tape: Tape, wires: Sequence[Hashable] | None = None) -> jax.Arra
     state, ops, program = prepare(tape, wires)
     segments = program.segments
     if program.product and not any(op.is_state_preparation for op in tape.operations):
+        assert isinstance(segments[0], Segment)
         state = _product_state(segments[0], ops, state.dtype)
         segments = segments[1:]
     for segment in segments:

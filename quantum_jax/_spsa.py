@@ -177,7 +177,7 @@ def _perturbed(
                 continue
             new = list(params)
             for q, p in enumerate(trainable):
-                new[p] = params[p] + s * steps[q] * d[q]
+                new[p] = params[p] + float(s * steps[q] * d[q])  # a Python float keeps float32 float32
             terms.append((c, len(tapes), inverse))
             tapes.append(tape.with_parameters(new))
     return tapes, terms
@@ -194,7 +194,7 @@ def _estimate(tape: Tape, k: int, terms: list[Term], num_directions: int, f0: An
             flat.append(_flat(f0))  # index -1
         grad = jnp.zeros((flat[0].shape[0], k), flat[0].dtype) if flat else jnp.zeros((0, k))
         for c, i, inv in terms:
-            grad = grad + c * flat[i][:, None] * jnp.asarray(inv)[None, :]
+            grad = grad + c * flat[i][:, None] * jnp.asarray(inv, grad.dtype)[None, :]  # keeps float32
         return _reshape(grad / num_directions, tape, k)
 
     return fn

@@ -33,6 +33,7 @@ from ._methods import (
     ParamShift,
     fallback_recipe,
     finite_diff_recipe,
+    finite_diff_step,
     leaf_recipes,
     method_from_kwargs,
 )
@@ -286,7 +287,7 @@ def _param_shift(
 def _finite_diff(
     tape: Tape,
     argnum: int | Sequence[int] | None = None,
-    h: float = 1e-7,
+    h: float | None = None,
     approx_order: int = 1,
     strategy: str = "forward",
 ) -> tuple[list[Tape], PostProcess]:
@@ -295,7 +296,8 @@ def _finite_diff(
     Args:
         tape: the tape to differentiate.
         argnum: indices of the tape parameters to differentiate (default: every real scalar).
-        h: the step.
+        h: the step; ``None`` picks it per parameter from its precision: 1e-7 for float64
+            (PennyLane's default), ``eps ** (1 / (approx_order + 1))`` for float32.
         approx_order: the order of the truncation error.
         strategy: ``"forward"``, ``"backward"`` or ``"center"``.
 
@@ -312,8 +314,10 @@ def _finite_diff(
     """
     FiniteDiff(h, approx_order, strategy)  # validates
     trainable = _trainable(tape, argnum)
-    recipe = finite_diff_recipe(h, approx_order, strategy)
-    return _jacobian(tape.canonical(), [recipe] * len(trainable), trainable)
+    params = tape.get_parameters()
+    steps = [finite_diff_step(h, approx_order, params[p]) for p in trainable]
+    recipes = [finite_diff_recipe(step, approx_order, strategy) for step in steps]
+    return _jacobian(tape.canonical(), recipes, trainable)
 
 
 def _param_shift_hessian(

@@ -76,11 +76,7 @@ class tensor(onp.ndarray):  # noqa: N801 -- PennyLane's spelling
     Called on JAX tracers (inside a differentiated or jitted function) the constructor returns a
     JAX array instead, since tracers cannot be stored in NumPy memory.
 
-    Args:
-        input_array: anything :func:`numpy.asarray` accepts.
-        *args: passed on to :func:`numpy.asarray` (for instance ``dtype``).
-        requires_grad: whether the tensor is trainable.
-        **kwargs: passed on to :func:`numpy.asarray`.
+    The constructor's arguments are those of ``__new__`` (below).
 
     Example:
         >>> from quantum_jax import numpy as np

@@ -1,5 +1,9 @@
-"""Tape transforms: ``broadcast_expand``, ``split_non_commuting``, ``batch_input``, ``defer_measurements``."""
+"""Tape transforms: ``broadcast_expand``, ``split_non_commuting``, ``batch_input``, ``defer_measurements``.
 
+``insert`` adds noise (a channel after chosen gates).
+"""
+
+from ._noise import insert as insert
 from ._tape_transforms import TapeTransform as TapeTransform
 from ._tape_transforms import TransformedQNode as TransformedQNode
 from ._tape_transforms import batch_input as batch_input
@@ -13,5 +17,6 @@ __all__ = [
     "batch_input",
     "broadcast_expand",
     "defer_measurements",
+    "insert",
     "split_non_commuting",
 ]

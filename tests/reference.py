@@ -488,3 +488,160 @@ def random_hermitian(rng: np.random.Generator, dim: int) -> np.ndarray:
     """A random ``dim x dim`` Hermitian matrix."""
     a = rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim))
     return (a + a.conj().T) / 2
+
+
+# --- mixed states (issue 16) -------------------------------------------------------------------
+# Channels as lists of Kraus matrices, each written out from its textbook formula in PennyLane's
+# parameter conventions (Nielsen & Chuang section 8.3); a channel acts as rho -> sum_k K rho K^dagger.
+P00 = np.array([[1, 0], [0, 0]], dtype=complex)
+P01 = np.array([[0, 1], [0, 0]], dtype=complex)
+P10 = np.array([[0, 0], [1, 0]], dtype=complex)
+P11 = np.array([[0, 0], [0, 1]], dtype=complex)
+
+
+def thermal_relaxation_kraus(pe: float, t1: float, t2: float, tg: float) -> list[np.ndarray]:
+    """Kraus matrices of the thermal relaxation channel, from the eigenvectors of its Choi matrix.
+
+    The map: populations relax to ``(1 - pe, pe)`` with ``r = 1 - exp(-tg/t1)`` and the coherence
+    decays by ``exp(-tg/t2)``. Its Choi matrix ``C = sum_ij |i><j| (x) E(|i><j|)`` is diagonalized
+    numerically and each eigenpair ``(lam, v)`` gives ``sqrt(lam) * v`` reshaped to ``2 x 2``.
+    """
+    r = 1 - np.exp(-tg / t1)
+    e2 = np.exp(-tg / t2)
+
+    def channel(m: np.ndarray) -> np.ndarray:
+        out = np.zeros((2, 2), dtype=complex)
+        out[0, 0] = (1 - pe * r) * m[0, 0] + (1 - pe) * r * m[1, 1]
+        out[1, 1] = pe * r * m[0, 0] + (1 - (1 - pe) * r) * m[1, 1]
+        out[0, 1] = e2 * m[0, 1]
+        out[1, 0] = e2 * m[1, 0]
+        return out
+
+    units = [P00, P01, P10, P11]
+    choi = sum(np.kron(u, channel(u)) for u in units)
+    lam, vecs = np.linalg.eigh(choi)
+    # C[(i, a), (j, b)] = sum_k K[a, i] conj(K[b, j]): each eigenvector holds K transposed.
+    return [np.sqrt(max(v, 0.0)) * vecs[:, k].reshape(2, 2).T for k, v in enumerate(lam) if v > 1e-14]
+
+
+def channel_kraus(name: str, params: Sequence[Any], word: str | None = None) -> list[np.ndarray]:
+    """The Kraus matrices of the channel ``name`` with ``params`` (``word`` for ``PauliError``)."""
+    p = [float(x) for x in params] if name != "QubitChannel" else list(params)
+    if name == "AmplitudeDamping":
+        g = p[0]
+        return [np.array([[1, 0], [0, np.sqrt(1 - g)]]), np.array([[0, np.sqrt(g)], [0, 0]])]
+    if name == "GeneralizedAmplitudeDamping":
+        g, q = p
+        return [
+            np.sqrt(1 - q) * np.array([[1, 0], [0, np.sqrt(1 - g)]]),
+            np.sqrt(1 - q) * np.array([[0, np.sqrt(g)], [0, 0]]),
+            np.sqrt(q) * np.array([[np.sqrt(1 - g), 0], [0, 1]]),
+            np.sqrt(q) * np.array([[0, 0], [np.sqrt(g), 0]]),
+        ]
+    if name == "PhaseDamping":
+        g = p[0]
+        return [np.array([[1, 0], [0, np.sqrt(1 - g)]]), np.array([[0, 0], [0, np.sqrt(g)]])]
+    if name == "DepolarizingChannel":
+        return [np.sqrt(1 - p[0]) * I2] + [np.sqrt(p[0] / 3) * m for m in (X, Y, Z)]
+    if name == "BitFlip":
+        return [np.sqrt(1 - p[0]) * I2, np.sqrt(p[0]) * X]
+    if name == "PhaseFlip":
+        return [np.sqrt(1 - p[0]) * I2, np.sqrt(p[0]) * Z]
+    if name == "ResetError":
+        p0, p1 = p
+        return [
+            np.sqrt(1 - p0 - p1) * I2,
+            np.sqrt(p0) * P00,
+            np.sqrt(p0) * P01,
+            np.sqrt(p1) * P10,
+            np.sqrt(p1) * P11,
+        ]
+    if name == "PauliError":
+        assert word is not None
+        return [np.sqrt(1 - p[0]) * np.eye(2 ** len(word)), np.sqrt(p[0]) * pauli_word(word)]
+    if name == "ThermalRelaxationError":
+        return thermal_relaxation_kraus(*p)
+    if name == "QubitChannel":
+        return [np.asarray(k, dtype=complex) for k in p[0]]
+    raise KeyError(name)
+
+
+CHANNEL_NAMES = (
+    "AmplitudeDamping",
+    "GeneralizedAmplitudeDamping",
+    "PhaseDamping",
+    "DepolarizingChannel",
+    "BitFlip",
+    "PhaseFlip",
+    "ResetError",
+    "PauliError",
+    "ThermalRelaxationError",
+)
+
+
+def run_mixed(ops: Sequence[Op], n: int, rho0: np.ndarray | None = None) -> np.ndarray:
+    """The final ``2^n x 2^n`` density matrix: gates ``U rho U^dagger``, channels ``sum K rho K^dagger``.
+
+    ``rho0`` (default: the pure state of the leading preparations, as :func:`run`) starts the circuit;
+    ``Op.name`` is a gate name or a channel name (``Op.word``: ``PauliError``'s letters).
+    """
+    ops = list(ops)
+    if rho0 is None:
+        preps = []
+        while ops and ops[0].name in ("BasisState", "StatePrep"):
+            preps.append(ops.pop(0))
+        psi = run(preps, n)
+        rho0 = np.outer(psi, psi.conj())
+    rho = np.asarray(rho0, dtype=complex)
+    for op in ops:
+        if op.name in CHANNEL_NAMES or op.name == "QubitChannel":
+            ks = [
+                embed(np.asarray(k, dtype=complex), op.wires, n)
+                for k in channel_kraus(op.name, op.params, op.word)
+            ]
+            rho = sum(k @ rho @ k.conj().T for k in ks)
+        else:
+            u = embed(op.matrix(), op.wires, n)
+            rho = u @ rho @ u.conj().T
+    return rho
+
+
+def expval_rho(rho: np.ndarray, obs: tuple, n: int) -> float:
+    """``Tr(O rho)``."""
+    return float(np.trace(obs_matrix(obs, n) @ rho).real)
+
+
+def var_rho(rho: np.ndarray, obs: tuple, n: int) -> float:
+    """``Tr(O^2 rho) - Tr(O rho)^2``."""
+    m = obs_matrix(obs, n)
+    return float(np.trace(m @ m @ rho).real - np.trace(m @ rho).real ** 2)
+
+
+def partial_trace_rho(rho: np.ndarray, wires: Sequence[int], n: int) -> np.ndarray:
+    """The reduced density matrix of ``wires`` (in that order): sum over the other wires' equal bits."""
+    wires = [int(w) for w in wires]
+    k = len(wires)
+    out = np.zeros((2**k, 2**k), dtype=complex)
+    for x in range(2**n):
+        bx = bits_of(x, n)
+        for y in range(2**n):
+            by = bits_of(y, n)
+            if any(bx[w] != by[w] for w in range(n) if w not in wires):
+                continue
+            i = int("".join(str(bx[w]) for w in wires), 2)
+            j = int("".join(str(by[w]) for w in wires), 2)
+            out[i, j] += rho[x, y]
+    return out
+
+
+def probs_rho(rho: np.ndarray, wires: Sequence[int], n: int) -> np.ndarray:
+    """Probabilities of the basis states of ``wires``: the diagonal of the reduced density matrix."""
+    return np.real(np.diag(partial_trace_rho(rho, wires, n)))
+
+
+def entropy(rho: np.ndarray, base: float | None = None) -> float:
+    """``-sum lam log lam`` over the eigenvalues of ``rho`` (``0 log 0 = 0``)."""
+    lam = np.linalg.eigvalsh(rho)
+    lam = lam[lam > 1e-14]
+    s = float(-np.sum(lam * np.log(lam)))
+    return s if base is None else s / np.log(base)
